@@ -1,0 +1,46 @@
+import { Context, type Effect } from "effect"
+import type { DbFile } from "../domain/DbFile.js"
+import type { ReadError } from "./ReadErrors.js"
+
+export type SqlValue = string | number | null
+
+/** One read statement against one file. The worker caches the prepared statement by its SQL text. */
+export interface ReadRequest {
+  readonly file: DbFile
+  readonly sql: string
+  readonly params: ReadonlyArray<SqlValue>
+}
+
+/** Rows as positional arrays (cheap to move between threads), with who ran them and when. */
+export interface ReadResult {
+  readonly columns: ReadonlyArray<string>
+  readonly rows: ReadonlyArray<ReadonlyArray<SqlValue>>
+  /** Which worker thread ran the statement (stable id for the thread's life). */
+  readonly workerId: number
+  /** `performance.timeOrigin + performance.now()` in the worker when the statement started and ended. */
+  readonly startedAt: number
+  readonly endedAt: number
+}
+
+export interface PoolStats {
+  readonly size: number
+  readonly idle: number
+  readonly waiting: number
+  readonly inFlight: number
+  readonly retired: number
+  readonly timeouts: number
+  readonly rejections: number
+}
+
+/**
+ * A pool of worker threads, each with its own read-only connections to both files. `run` waits (FIFO, at most
+ * `QUEUE_LIMIT` waiters) for an idle worker and runs the statement there, within `QUERY_TIMEOUT_MS` counted from
+ * the call.
+ */
+export class ReadPool extends Context.Tag("ReadPool")<
+  ReadPool,
+  {
+    readonly run: (request: ReadRequest) => Effect.Effect<ReadResult, ReadError>
+    readonly stats: Effect.Effect<PoolStats>
+  }
+>() {}

@@ -1,0 +1,33 @@
+import type { ApiRecord } from "../domain/ProductionRecord.js"
+import type { RecordPosition } from "./Query.js"
+
+export interface Totals {
+  readonly good_quantity: number
+  readonly defect_quantity: number
+  readonly record_count: number
+}
+
+export interface RecordsPage {
+  readonly rows: ReadonlyArray<ApiRecord>
+  /** Position of the last row when more rows may follow, else null. */
+  readonly next: RecordPosition | null
+}
+
+export interface ItemsResult {
+  readonly rows: ReadonlyArray<{ readonly item_code: string; readonly item_name: string }>
+  readonly truncated: boolean
+}
+
+export interface LinesResult {
+  readonly rows: ReadonlyArray<{ readonly line_code: string }>
+}
+
+export type DailyRow = { readonly date: string } & Totals
+export type MonthlyRow = { readonly month: string } & Totals
+export type ByItemRow = { readonly item_code: string; readonly item_name: string } & Totals
+export type ByLineRow = { readonly line_code: string } & Totals
+export type MonthlyByItemRow = { readonly month: string; readonly item_code: string; readonly item_name: string } & Totals
+
+export interface SummaryResult<Row> {
+  readonly rows: ReadonlyArray<Row>
+}
