@@ -1,0 +1,62 @@
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
+import { parseArgs } from "node:util"
+import { DbTargets } from "../src/config/DbTargets.js"
+import { migrateFile } from "../src/migration/Migrator.js"
+import { MIGRATION_STEPS } from "../src/migration/MigrationSteps.js"
+
+const HELP = `Usage: npm run migrate -- [--live PATH] [--archive PATH] [--dry-run]
+       node --import tsx scripts/migrate.ts [options]
+
+Brings each present SQLite file (live, then archive) up to the current schema version:
+${MIGRATION_STEPS.map((s) => `  v${s.version} ${s.name.padEnd(14)} ${s.description}`).join("\n")}
+
+Options:
+  --live PATH      the live file (default: LIVE_DB_PATH or ./data/production_analysis.db)
+  --archive PATH   the archive file (default: ARCHIVE_DB_PATH or ./data/archive_2025.db)
+  --dry-run        print every statement it would run; the files stay byte-for-byte unchanged
+  --help           this text
+
+Versioned: applied steps are recorded in each file (table schema_migrations); a second run changes nothing and
+says so. Each step is atomic. Backfills run month by month, each month in its own short write transaction, so
+a loader writing meanwhile waits briefly (busy_timeout) and loses nothing; steps that hold the write lock for
+their whole duration (index builds, the dimensions backfill) say so and report how long they took. Triggers keep
+every derived table exact after the migration, whoever writes. A path you name must exist (it is never
+created); a default path that is absent is skipped. A file that is not SQLite, or whose production_records
+table lacks a column, is refused with a message naming it. Ends with PRAGMA integrity_check per file.`
+
+const { values } = parseArgs({
+  options: {
+    live: { type: "string" },
+    archive: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    help: { type: "boolean", default: false }
+  }
+})
+
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+if (values.live !== undefined) process.env.LIVE_DB_PATH = values.live
+if (values.archive !== undefined) process.env.ARCHIVE_DB_PATH = values.archive
+
+const program = Effect.gen(function* () {
+  const targets = yield* DbTargets
+  const started = Date.now()
+  for (const target of [targets.live, targets.archive]) {
+    const report = yield* migrateFile(target, { dryRun: values["dry-run"] })
+    yield* Console.log(
+      `${report.file}: ${report.status}${report.applied.length > 0 ? ` (${report.applied.join(", ")})` : ""}`
+    )
+  }
+  yield* Console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+}).pipe(
+  Effect.catchTag("MigrationRefused", (e) =>
+    Console.error(`migrate: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => process.exit(1))))
+  ),
+  Effect.provide(Layer.fresh(DbTargets.Default))
+)
+
+NodeRuntime.runMain(program)

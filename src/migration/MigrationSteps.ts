@@ -1,0 +1,135 @@
+import {
+  CHANGE_LOG_DDL,
+  ITEMS_DDL,
+  LINES_DDL,
+  addToDimensions,
+  dimensionBackfill,
+  removeFromDimensions,
+  touchDate
+} from "./Dimensions.js"
+import {
+  ROLLUPS,
+  addRecordStatements,
+  backfillStatements,
+  createRollupStatements,
+  removeRecordStatements
+} from "./Rollups.js"
+
+/**
+ * What one versioned step does. `Pragma`: a statement that cannot run in a transaction. `Atomic`: statements in
+ * one write transaction (with the version record). `Chunked`: a setup transaction, then the same statements once
+ * per month of data (`{month}` replaced by that month's literal), each month its own short write transaction.
+ */
+export type StepAction =
+  | { readonly _tag: "Pragma"; readonly statement: string; readonly expect: string }
+  | { readonly _tag: "Atomic"; readonly statements: ReadonlyArray<string>; readonly holdsLockLong: boolean }
+  | { readonly _tag: "Chunked"; readonly setup: ReadonlyArray<string>; readonly perMonth: ReadonlyArray<string> }
+
+export interface MigrationStep {
+  readonly version: number
+  readonly name: string
+  readonly description: string
+  readonly action: StepAction
+}
+
+const trigger = (name: string, event: "INSERT" | "DELETE" | "UPDATE", body: ReadonlyArray<string>): string =>
+  `CREATE TRIGGER IF NOT EXISTS ${name} AFTER ${event} ON production_records BEGIN
+${body.map((s) => `  ${s};`).join("\n")}
+END`
+
+/** Insert, delete and update triggers from the statements that add a NEW record and remove an OLD one. */
+const maintainedBy = (prefix: string, add: ReadonlyArray<string>, remove: ReadonlyArray<string>) => [
+  trigger(`${prefix}_insert`, "INSERT", add),
+  trigger(`${prefix}_delete`, "DELETE", remove),
+  trigger(`${prefix}_update`, "UPDATE", [...remove, ...add])
+]
+
+export const SEED_INDEXES: ReadonlyArray<string> = [
+  `CREATE INDEX IF NOT EXISTS idx_production_date_item ON production_records (production_date, item_code)`,
+  `CREATE INDEX IF NOT EXISTS idx_lot_number ON production_records (lot_number)`,
+  `CREATE INDEX IF NOT EXISTS idx_agg_covering ON production_records (item_code, production_date, good_quantity)`
+]
+
+/**
+ * Indexes that measured `/records` plans need (scripts/analyze-indexes.ts shows them): each ends in the rowid
+ * (= id), so a filter plus a date range yields rows already in the contract's (date desc, id desc) order, and a
+ * keyset position seeks instead of sorting.
+ */
+export const QUERY_INDEXES: ReadonlyArray<string> = [
+  `CREATE INDEX IF NOT EXISTS idx_records_date ON production_records (production_date)`,
+  `CREATE INDEX IF NOT EXISTS idx_records_item_date ON production_records (item_code, production_date)`,
+  `CREATE INDEX IF NOT EXISTS idx_records_line_date ON production_records (line_code, production_date)`
+]
+
+const rollupMonthStatements = ROLLUPS.flatMap((r) => backfillStatements(r))
+
+export const MIGRATION_STEPS: ReadonlyArray<MigrationStep> = [
+  {
+    version: 1,
+    name: "wal",
+    description: "journal mode WAL (persistent): readers never block the loaders' writes",
+    action: { _tag: "Pragma", statement: "PRAGMA journal_mode = WAL", expect: "wal" }
+  },
+  {
+    version: 2,
+    name: "seed_indexes",
+    description: "the seed design's indexes: date+item, lot number, item aggregation",
+    action: { _tag: "Atomic", statements: SEED_INDEXES, holdsLockLong: true }
+  },
+  {
+    version: 3,
+    name: "query_indexes",
+    description: "indexes the /records plans need: date, item+date, line+date (each in id order)",
+    action: { _tag: "Atomic", statements: QUERY_INDEXES, holdsLockLong: true }
+  },
+  {
+    version: 4,
+    name: "change_log",
+    description: "change tracking: which production dates each commit touched",
+    action: {
+      _tag: "Atomic",
+      statements: [...CHANGE_LOG_DDL, ...maintainedBy("track_changes", [touchDate("NEW")], [touchDate("OLD")])],
+      holdsLockLong: false
+    }
+  },
+  {
+    version: 5,
+    name: "dimensions",
+    description: "items dimension (code/name pairs, trigram index for q) and lines list, kept by triggers",
+    action: {
+      _tag: "Atomic",
+      statements: [
+        ...ITEMS_DDL,
+        ...LINES_DDL,
+        ...maintainedBy("maintain_dimensions", addToDimensions, removeFromDimensions),
+        ...dimensionBackfill
+      ],
+      holdsLockLong: true
+    }
+  },
+  {
+    version: 6,
+    name: "rollups",
+    description: "daily and monthly rollups by none/item/line/item+line, kept exact by triggers; backfilled by month",
+    action: {
+      _tag: "Chunked",
+      setup: [
+        ...ROLLUPS.flatMap(createRollupStatements),
+        ...maintainedBy(
+          "maintain_rollups",
+          ROLLUPS.flatMap(addRecordStatements),
+          ROLLUPS.flatMap(removeRecordStatements)
+        )
+      ],
+      perMonth: rollupMonthStatements
+    }
+  },
+  {
+    version: 7,
+    name: "statistics",
+    description: "ANALYZE, so the planner picks the indexes above",
+    action: { _tag: "Atomic", statements: ["ANALYZE"], holdsLockLong: true }
+  }
+]
+
+export const LATEST_SCHEMA_VERSION = MIGRATION_STEPS[MIGRATION_STEPS.length - 1]!.version

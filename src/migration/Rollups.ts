@@ -1,0 +1,157 @@
+/**
+ * The pre-computed aggregates (rollups) the summary endpoints are served from. One table per grain (day, month)
+ * and per set of dimensions (none, item, line, item+line), so that every summary reads the smallest table that
+ * holds its filters. Rows carry exact integer sums and counts; tables with the item dimension also carry the
+ * group's latest record (date, id, name) for the contract's `item_name` rule. Triggers keep them exact.
+ */
+export type Grain = "day" | "month"
+export type Dimension = "item_code" | "line_code"
+
+export interface Rollup {
+  readonly table: string
+  readonly grain: Grain
+  readonly dims: ReadonlyArray<Dimension>
+  /** Whether rows carry the latest record of their group (needed where `item_name` is answered). */
+  readonly tracksLatest: boolean
+}
+
+const dimensionSets: ReadonlyArray<ReadonlyArray<Dimension>> = [
+  [],
+  ["item_code"],
+  ["line_code"],
+  ["item_code", "line_code"]
+]
+
+export const ROLLUPS: ReadonlyArray<Rollup> = (["day", "month"] as const).flatMap((grain) =>
+  dimensionSets.map((dims) => ({
+    table: ["rollup", grain, ...dims.map((d) => d.replace("_code", ""))].join("_"),
+    grain,
+    dims,
+    tracksLatest: dims.includes("item_code")
+  }))
+)
+
+export const rollupFor = (grain: Grain, dims: ReadonlyArray<Dimension>): Rollup => {
+  const found = ROLLUPS.find(
+    (r) => r.grain === grain && r.dims.length === dims.length && dims.every((d) => r.dims.includes(d))
+  )
+  if (found === undefined) throw new Error(`no rollup for ${grain} by ${dims.join(",")}`)
+  return found
+}
+
+/** The period key of a record's date at a grain, as an SQL expression over `ref` (e.g. `NEW`). */
+export const periodOf = (grain: Grain, dateExpr: string): string =>
+  grain === "day" ? dateExpr : `substr(${dateExpr}, 1, 7)`
+
+/** Base-table condition selecting the records of one period (`periodExpr`), using the date indexes. */
+const inPeriod = (grain: Grain, periodExpr: string): string =>
+  grain === "day"
+    ? `production_date = ${periodExpr}`
+    : `production_date >= ${periodExpr} || '-' AND production_date < ${periodExpr} || '.'`
+
+const keyColumns = (r: Rollup): ReadonlyArray<string> => ["period", ...r.dims]
+
+export const createRollupStatements = (r: Rollup): ReadonlyArray<string> => {
+  const latest = r.tracksLatest
+    ? ",\n  last_date TEXT NOT NULL,\n  last_id INTEGER NOT NULL,\n  last_name TEXT NOT NULL"
+    : ""
+  const dimCols = r.dims.map((d) => `  ${d} TEXT NOT NULL,\n`).join("")
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${r.table} (
+  period TEXT NOT NULL,
+${dimCols}  good INTEGER NOT NULL,
+  defect INTEGER NOT NULL,
+  cnt INTEGER NOT NULL${latest},
+  PRIMARY KEY (${keyColumns(r).join(", ")})
+) WITHOUT ROWID`
+  ]
+  // Lookups by a dimension over a period range: (dimension..., period).
+  if (r.dims.length > 0) {
+    statements.push(`CREATE INDEX IF NOT EXISTS ${r.table}_by_dims ON ${r.table} (${[...r.dims, "period"].join(", ")})`)
+  }
+  if (r.dims.length === 2) {
+    statements.push(`CREATE INDEX IF NOT EXISTS ${r.table}_by_line ON ${r.table} (line_code, period)`)
+  }
+  return statements
+}
+
+const groupMatch = (r: Rollup, ref: "OLD" | "NEW"): string =>
+  [`period = ${periodOf(r.grain, `${ref}.production_date`)}`, ...r.dims.map((d) => `${d} = ${ref}.${d}`)].join(" AND ")
+
+const valueColumns = (r: Rollup): ReadonlyArray<string> => [
+  "good",
+  "defect",
+  "cnt",
+  ...(r.tracksLatest ? ["last_date", "last_id", "last_name"] : [])
+]
+
+/** Trigger body statements that add a NEW record to its group. */
+export const addRecordStatements = (r: Rollup): ReadonlyArray<string> => {
+  const cols = [...keyColumns(r), ...valueColumns(r)]
+  const values = [
+    periodOf(r.grain, "NEW.production_date"),
+    ...r.dims.map((d) => `NEW.${d}`),
+    "NEW.good_quantity",
+    "NEW.defect_quantity",
+    "1",
+    ...(r.tracksLatest ? ["NEW.production_date", "NEW.id", "NEW.item_name"] : [])
+  ]
+  const newer = "(excluded.last_date, excluded.last_id) > (last_date, last_id)"
+  const latestSet = r.tracksLatest
+    ? `,
+    last_date = iif(${newer}, excluded.last_date, last_date),
+    last_id = iif(${newer}, excluded.last_id, last_id),
+    last_name = iif(${newer}, excluded.last_name, last_name)`
+    : ""
+  return [
+    `INSERT INTO ${r.table} (${cols.join(", ")}) VALUES (${values.join(", ")})
+  ON CONFLICT (${keyColumns(r).join(", ")}) DO UPDATE SET
+    good = good + excluded.good, defect = defect + excluded.defect, cnt = cnt + 1${latestSet}`
+  ]
+}
+
+/** Trigger body statements that remove an OLD record from its group (recomputing the latest when it was it). */
+export const removeRecordStatements = (r: Rollup): ReadonlyArray<string> => {
+  const match = groupMatch(r, "OLD")
+  const statements = [
+    `UPDATE ${r.table} SET good = good - OLD.good_quantity, defect = defect - OLD.defect_quantity, cnt = cnt - 1
+  WHERE ${match}`,
+    `DELETE FROM ${r.table} WHERE ${match} AND cnt <= 0`
+  ]
+  if (r.tracksLatest) {
+    const baseMatch = [
+      inPeriod(r.grain, periodOf(r.grain, "OLD.production_date")),
+      ...r.dims.map((d) => `${d} = OLD.${d}`)
+    ].join(" AND ")
+    statements.push(`UPDATE ${r.table} SET (last_date, last_id, last_name) = (
+    SELECT production_date, id, item_name FROM production_records
+    WHERE ${baseMatch} ORDER BY production_date DESC, id DESC LIMIT 1)
+  WHERE ${match} AND last_id = OLD.id`)
+  }
+  return statements
+}
+
+/** The placeholder of per-month statements: replaced by a checked `'YYYY-MM'` literal before they run. */
+export const MONTH_PLACEHOLDER = "{month}"
+
+/** Recomputes every group of one month (`{month}`, day and month grain alike) from the base table. */
+export const backfillStatements = (r: Rollup): ReadonlyArray<string> => {
+  const groupCols = [periodOf(r.grain, "production_date"), ...r.dims]
+  const keys = keyColumns(r)
+  const m = MONTH_PLACEHOLDER
+  const periodRange = r.grain === "day" ? `period >= ${m} || '-' AND period < ${m} || '.'` : `period = ${m}`
+  // With exactly one max() aggregate, SQLite takes bare columns from the row holding the max: the group's latest record.
+  const latest = r.tracksLatest
+    ? `, max(production_date || printf('%020d', id)) AS latest_key, production_date, id, item_name`
+    : ""
+  const aggregate = `SELECT ${groupCols.map((c, i) => `${c} AS ${keys[i]}`).join(", ")},
+      sum(good_quantity) AS good, sum(defect_quantity) AS defect, count(*) AS cnt${latest}
+    FROM production_records WHERE production_date >= ${m} || '-' AND production_date < ${m} || '.'
+    GROUP BY ${groupCols.join(", ")}`
+  const picked = [...keys, "good", "defect", "cnt", ...(r.tracksLatest ? ["production_date", "id", "item_name"] : [])]
+  return [
+    `DELETE FROM ${r.table} WHERE ${periodRange}`,
+    `INSERT INTO ${r.table} (${[...keys, ...valueColumns(r)].join(", ")})
+  SELECT ${picked.join(", ")} FROM (${aggregate})`
+  ]
+}
