@@ -27,7 +27,8 @@ export const MIN_API_DATE = "1900-01-01" as IsoDate
 export const MAX_API_DATE = "2999-12-31" as IsoDate
 
 const fromUtcMillis = (ms: number): IsoDate => new Date(ms).toISOString().slice(0, 10) as IsoDate
-const toUtcMillis = (d: IsoDate): number => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8)))
+const toUtcMillis = (d: IsoDate): number =>
+  Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8)))
 
 export const isIsoDate = (s: string): s is IsoDate => isCalendarDate(s)
 

@@ -69,8 +69,10 @@ ${dimCols}  good INTEGER NOT NULL,
   if (r.dims.length > 0) {
     statements.push(`CREATE INDEX IF NOT EXISTS ${r.table}_by_dims ON ${r.table} (${[...r.dims, "period"].join(", ")})`)
   }
+  // By item+line tables also answer one dimension at a time (by-item for a line, by-line for an item).
   if (r.dims.length === 2) {
     statements.push(`CREATE INDEX IF NOT EXISTS ${r.table}_by_line ON ${r.table} (line_code, period)`)
+    statements.push(`CREATE INDEX IF NOT EXISTS ${r.table}_by_item ON ${r.table} (item_code, period)`)
   }
   return statements
 }

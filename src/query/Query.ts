@@ -63,11 +63,7 @@ export class SummaryMonthlyByItemQuery extends Data.TaggedClass("summary_monthly
 }> {}
 
 export type SummaryQuery =
-  | SummaryDailyQuery
-  | SummaryMonthlyQuery
-  | SummaryByItemQuery
-  | SummaryByLineQuery
-  | SummaryMonthlyByItemQuery
+  SummaryDailyQuery | SummaryMonthlyQuery | SummaryByItemQuery | SummaryByLineQuery | SummaryMonthlyByItemQuery
 
 /** Every query whose answer is one JSON body (all but the streamed export). Its `_tag` is the metrics name. */
 export type Query = RecordsQuery | ItemsQuery | LinesQuery | SummaryQuery

@@ -5,6 +5,7 @@ import type {
   LinesQuery,
   Query,
   RecordsQuery,
+  SummaryQuery,
   SummaryByItemQuery,
   SummaryByLineQuery,
   SummaryDailyQuery,
@@ -54,3 +55,31 @@ export class QueryEngine extends Context.Tag("QueryEngine")<
     readonly run: <Q extends Query>(query: Q) => Effect.Effect<ResultOf<Q>, ReadError>
   }
 >() {}
+
+/** One handler per kind of query; `engineOf` turns them into the engine's single typed `run`. */
+export interface QueryHandlers {
+  readonly records: (q: RecordsQuery) => Effect.Effect<RecordsPage, ReadError>
+  readonly items: (q: ItemsQuery) => Effect.Effect<ItemsResult, ReadError>
+  readonly lines: (q: LinesQuery) => Effect.Effect<LinesResult, ReadError>
+  readonly summary: (q: SummaryQuery) => Effect.Effect<SummaryResult<SummaryRow>, ReadError>
+}
+
+export type SummaryRow = DailyRow | MonthlyRow | ByItemRow | ByLineRow | MonthlyByItemRow
+
+export const engineOf = (name: QueryEngine["Type"]["name"], handlers: QueryHandlers): QueryEngine["Type"] => ({
+  name,
+  run: <Q extends Query>(query: Q): Effect.Effect<ResultOf<Q>, ReadError> => {
+    // Each handler answers exactly its query's ResultOf; TypeScript cannot narrow Q through the switch.
+    const q = query as Query
+    switch (q._tag) {
+      case "records":
+        return handlers.records(q) as Effect.Effect<ResultOf<Q>, ReadError>
+      case "items":
+        return handlers.items(q) as Effect.Effect<ResultOf<Q>, ReadError>
+      case "lines":
+        return handlers.lines(q) as Effect.Effect<ResultOf<Q>, ReadError>
+      default:
+        return handlers.summary(q) as Effect.Effect<ResultOf<Q>, ReadError>
+    }
+  }
+})

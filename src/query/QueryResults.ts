@@ -26,7 +26,11 @@ export type DailyRow = { readonly date: string } & Totals
 export type MonthlyRow = { readonly month: string } & Totals
 export type ByItemRow = { readonly item_code: string; readonly item_name: string } & Totals
 export type ByLineRow = { readonly line_code: string } & Totals
-export type MonthlyByItemRow = { readonly month: string; readonly item_code: string; readonly item_name: string } & Totals
+export type MonthlyByItemRow = {
+  readonly month: string
+  readonly item_code: string
+  readonly item_name: string
+} & Totals
 
 export interface SummaryResult<Row> {
   readonly rows: ReadonlyArray<Row>

@@ -1,0 +1,122 @@
+import { Data, Effect, Layer } from "effect"
+import { DbTargets } from "../../config/DbTargets.js"
+import { routeWindow, type RoutedPart } from "../../domain/DateRouter.js"
+import type { DbFile } from "../../domain/DbFile.js"
+import type { ApiRecord } from "../../domain/ProductionRecord.js"
+import { compareText } from "../../domain/TextOrder.js"
+import { inspectFile } from "../../db/FileInspection.js"
+import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
+import type { ItemsQuery, RecordsQuery, SummaryQuery } from "../Query.js"
+import { QueryEngine, engineOf } from "../QueryEngine.js"
+import type { ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
+import { LINES_SQL, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
+import { summarySql } from "./SummarySql.js"
+import { mergeSummary } from "./SummaryMerge.js"
+
+/** A file the optimized engine cannot serve from (un-migrated, unusable), with a one-line message. */
+export class EngineStartupError extends Data.TaggedError("EngineStartupError")<{ readonly message: string }> {}
+
+const toRecord = (source: DbFile, r: ReadonlyArray<SqlValue>): ApiRecord => ({
+  source,
+  id: r[0] as number,
+  production_date: r[1] as string,
+  item_code: r[2] as string,
+  item_name: r[3] as string,
+  lot_number: r[4] as string,
+  line_code: r[5] as string,
+  good_quantity: r[6] as number,
+  defect_quantity: r[7] as number
+})
+
+const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
+  [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
+
+export const make = Effect.gen(function* () {
+  const pool = yield* ReadPool
+  const targets = yield* DbTargets
+  const files: Array<DbFile> = []
+  for (const target of [targets.live, targets.archive]) {
+    const state = inspectFile(target.path)
+    if (state._tag === "Absent" && target.file === "archive" && !target.explicit) continue
+    const where = `${target.file} file ${target.path}`
+    if (state._tag === "Absent") return yield* new EngineStartupError({ message: `${where} does not exist` })
+    if (state._tag === "Unusable") return yield* new EngineStartupError({ message: `${where} ${state.reason}` })
+    if (!state.migrated) {
+      return yield* new EngineStartupError({ message: `${where} is not migrated: run npm run migrate` })
+    }
+    files.push(target.file)
+  }
+
+  const run = (file: DbFile, statement: SqlStatement) => pool.run({ file, ...statement })
+  const partsOf = (window: RecordsQuery["window"]): ReadonlyArray<RoutedPart> =>
+    routeWindow(window, targets.cutover).filter((p) => files.includes(p.file))
+  const onEveryFile = (statement: SqlStatement) =>
+    Effect.all(
+      files.map((file) => run(file, statement)),
+      { concurrency: "unbounded" }
+    )
+
+  /** Live rows all sort before archive rows, so parts are read in order and reading stops once the page is full. */
+  const records = (q: RecordsQuery) =>
+    Effect.gen(function* () {
+      const rows: Array<ApiRecord> = []
+      for (const part of partsOf(q.window)) {
+        if (rows.length > q.limit) break
+        if (q.after !== undefined && part.file === "live" && q.after.source === "archive") continue
+        const after = q.after !== undefined && q.after.source === part.file ? q.after : undefined
+        const result = yield* run(part.file, recordsSql(part.window, q.filters, after, q.limit + 1 - rows.length))
+        for (const r of result.rows) rows.push(toRecord(part.file, r))
+      }
+      const page = rows.slice(0, q.limit)
+      const last = page[page.length - 1]
+      const next =
+        rows.length > q.limit && last !== undefined
+          ? { production_date: last.production_date, source: last.source, id: last.id }
+          : null
+      return { rows: page, next } satisfies RecordsPage
+    })
+
+  const items = (q: ItemsQuery) =>
+    Effect.map(onEveryFile(itemsSql(q.q, q.limit + 1)), (results): ItemsResult => {
+      const all = results.flatMap((r) =>
+        r.rows.map((row) => ({ item_code: String(row[0]), item_name: String(row[1]) }))
+      )
+      const rows = distinctSorted(
+        all,
+        (r) => `${r.item_code}\u0000${r.item_name}`,
+        (a, b) => compareText(a.item_code, b.item_code) || compareText(a.item_name, b.item_name)
+      )
+      return { rows: rows.slice(0, q.limit), truncated: rows.length > q.limit }
+    })
+
+  const lines = Effect.map(onEveryFile(LINES_SQL), (results): LinesResult => {
+    const all = results.flatMap((r) => r.rows.map((row) => ({ line_code: String(row[0]) })))
+    return {
+      rows: distinctSorted(
+        all,
+        (r) => r.line_code,
+        (a, b) => compareText(a.line_code, b.line_code)
+      )
+    }
+  })
+
+  /** Each file's part is pre-aggregated from its rollups, the parts run concurrently, then merge exactly. */
+  const summary = (q: SummaryQuery) =>
+    Effect.map(
+      Effect.all(
+        partsOf(q.window).map((p) => run(p.file, summarySql(q, p.window))),
+        { concurrency: "unbounded" }
+      ),
+      (results) => ({
+        rows: mergeSummary(
+          q,
+          results.map((r) => r.rows)
+        )
+      })
+    )
+
+  return engineOf("optimized", { records, items, lines: () => lines, summary })
+})
+
+/** The optimized engine: needs the read pool and the targets; refuses to build on unusable or un-migrated files. */
+export const OptimizedEngineLive = Layer.effect(QueryEngine, make)

@@ -1,0 +1,80 @@
+import type { DateWindow } from "../../domain/DateWindow.js"
+import { prefixUpperBound } from "../../domain/TextOrder.js"
+import { FOLD_CONTAINS_SQL_FUNCTION } from "../../domain/TextFold.js"
+import type { SqlValue } from "../../pool/ReadPool.js"
+import type { RecordFilters } from "../Query.js"
+
+export interface SqlStatement {
+  readonly sql: string
+  readonly params: ReadonlyArray<SqlValue>
+}
+
+/** FTS5 trigram needs three characters; shorter `q` scans the (small) items dimension instead. */
+const TRIGRAM = 3
+
+/** A quoted FTS5 phrase: every character literal. */
+const ftsPhrase = (q: string): string => `"${q.replaceAll('"', '""')}"`
+
+/** Items whose name contains `q` (folded): the trigram index narrows, the fold function decides. */
+export const matchingItemsSql = (q: string): SqlStatement =>
+  [...q].length >= TRIGRAM
+    ? {
+        sql: `SELECT item_code, item_name FROM items
+  WHERE id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) AND ${FOLD_CONTAINS_SQL_FUNCTION}(item_name, ?)`,
+        params: [ftsPhrase(q), q]
+      }
+    : { sql: `SELECT item_code, item_name FROM items WHERE ${FOLD_CONTAINS_SQL_FUNCTION}(item_name, ?)`, params: [q] }
+
+export const RECORD_SELECT = `SELECT id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity
+  FROM production_records`
+
+/**
+ * One file's part of a `/records` page, in the contract's order (date desc, id desc), starting strictly after
+ * `after` (keyset), at most `limit` rows. Every filter is an index range or an equality.
+ */
+export const recordsSql = (
+  window: DateWindow,
+  filters: RecordFilters,
+  after: { readonly production_date: string; readonly id: number } | undefined,
+  limit: number
+): SqlStatement => {
+  const where: Array<string> = ["production_date BETWEEN ? AND ?"]
+  const params: Array<SqlValue> = [window.from, window.to]
+  if (filters.item_code !== undefined) {
+    where.push("item_code = ?")
+    params.push(filters.item_code)
+  }
+  if (filters.line_code !== undefined) {
+    where.push("line_code = ?")
+    params.push(filters.line_code)
+  }
+  if (filters.lot_prefix !== undefined) {
+    const upper = prefixUpperBound(filters.lot_prefix)
+    where.push(upper === undefined ? "lot_number >= ?" : "lot_number >= ? AND lot_number < ?")
+    params.push(filters.lot_prefix, ...(upper === undefined ? [] : [upper]))
+  }
+  if (filters.q !== undefined) {
+    const items = matchingItemsSql(filters.q)
+    where.push(`(item_code, item_name) IN (${items.sql})`)
+    params.push(...items.params)
+  }
+  if (after !== undefined) {
+    where.push("(production_date, id) < (?, ?)")
+    params.push(after.production_date, after.id)
+  }
+  params.push(limit)
+  return {
+    sql: `${RECORD_SELECT}
+  WHERE ${where.join(" AND ")}
+  ORDER BY production_date DESC, id DESC LIMIT ?`,
+    params
+  }
+}
+
+/** Items matching `q` in one file, in the contract order, at most `limit`. */
+export const itemsSql = (q: string, limit: number): SqlStatement => {
+  const items = matchingItemsSql(q)
+  return { sql: `${items.sql}\n  ORDER BY item_code, item_name LIMIT ?`, params: [...items.params, limit] }
+}
+
+export const LINES_SQL: SqlStatement = { sql: `SELECT line_code FROM lines ORDER BY line_code`, params: [] }
