@@ -1,4 +1,5 @@
-import { Data, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { StartupError } from "../../domain/StartupError.js"
 import { DbTargets } from "../../config/DbTargets.js"
 import { routeWindow, type RoutedPart } from "../../domain/DateRouter.js"
 import type { DbFile } from "../../domain/DbFile.js"
@@ -12,9 +13,6 @@ import type { ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
 import { LINES_SQL, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
-
-/** A file the optimized engine cannot serve from (un-migrated, unusable), with a one-line message. */
-export class EngineStartupError extends Data.TaggedError("EngineStartupError")<{ readonly message: string }> {}
 
 const toRecord = (source: DbFile, r: ReadonlyArray<SqlValue>): ApiRecord => ({
   source,
@@ -39,10 +37,10 @@ export const make = Effect.gen(function* () {
     const state = inspectFile(target.path)
     if (state._tag === "Absent" && target.file === "archive" && !target.explicit) continue
     const where = `${target.file} file ${target.path}`
-    if (state._tag === "Absent") return yield* new EngineStartupError({ message: `${where} does not exist` })
-    if (state._tag === "Unusable") return yield* new EngineStartupError({ message: `${where} ${state.reason}` })
+    if (state._tag === "Absent") return yield* new StartupError({ message: `${where} does not exist` })
+    if (state._tag === "Unusable") return yield* new StartupError({ message: `${where} ${state.reason}` })
     if (!state.migrated) {
-      return yield* new EngineStartupError({ message: `${where} is not migrated: run npm run migrate` })
+      return yield* new StartupError({ message: `${where} is not migrated: run npm run migrate` })
     }
     files.push(target.file)
   }

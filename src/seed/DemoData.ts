@@ -1,0 +1,34 @@
+import { Clock, Effect } from "effect"
+import { DbTargets } from "../config/DbTargets.js"
+import { utcDateOf } from "../domain/IsoDate.js"
+import { type GenerateOptions, type SeedError, type SeedResult, generateDatasetEffect } from "./GenerateDataset.js"
+
+/** The demo data set's defaults (also the CLI's): small enough to generate in a few seconds. */
+export const DEMO_DEFAULTS = {
+  rowsPerDay: 300,
+  from: "2024-01-01",
+  seed: 42
+} as const
+
+/**
+ * Generates the demo data set into the configured files (`DbTargets`: paths and cutover), from
+ * `DEMO_DEFAULTS.from` to today (UTC), so that the API's default 30-day window shows data. Refuses existing files
+ * unless `overrides.force` is set.
+ */
+export const generateDemoDataset = (
+  overrides: Partial<Omit<GenerateOptions, "livePath" | "archivePath" | "cutover">> = {}
+): Effect.Effect<SeedResult, SeedError, DbTargets> =>
+  Effect.gen(function* () {
+    const targets = yield* DbTargets
+    const today = utcDateOf(yield* Clock.currentTimeMillis)
+    return yield* generateDatasetEffect({
+      livePath: targets.live.path,
+      archivePath: targets.archive.path,
+      cutover: targets.cutover,
+      from: DEMO_DEFAULTS.from,
+      to: today,
+      rowsPerDay: DEMO_DEFAULTS.rowsPerDay,
+      seed: DEMO_DEFAULTS.seed,
+      ...overrides
+    })
+  })

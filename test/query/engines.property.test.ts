@@ -1,0 +1,163 @@
+import { expect, layer } from "@effect/vitest"
+import { Context, Effect, FastCheck as fc, Layer } from "effect"
+import * as fs from "node:fs"
+import { afterAll } from "vitest"
+import { DbTargets } from "../../src/config/DbTargets.js"
+import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
+import { migrateFile } from "../../src/migration/Migrator.js"
+import { PoolConfig } from "../../src/pool/PoolConfig.js"
+import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
+import {
+  ItemsQuery,
+  LinesQuery,
+  type Query,
+  RecordsQuery,
+  SummaryByItemQuery,
+  SummaryByLineQuery,
+  SummaryDailyQuery,
+  SummaryMonthlyByItemQuery,
+  SummaryMonthlyQuery
+} from "../../src/query/Query.js"
+import { QueryEngine } from "../../src/query/QueryEngine.js"
+import type { RecordsPage } from "../../src/query/QueryResults.js"
+import type { ApiRecord } from "../../src/domain/ProductionRecord.js"
+import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
+import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
+import { CUTOVER, FIRST_DATE, ITEM_NAMES, LAST_DATE, LINES, LOT_PREFIXES, makeEngineFixture } from "./engineFixture.js"
+
+const fixture = makeEngineFixture("engines-property")
+afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))
+
+const targets = Layer.succeed(
+  DbTargets,
+  DbTargets.make({
+    live: { file: "live", path: fixture.livePath, explicit: true },
+    archive: { file: "archive", path: fixture.archivePath, explicit: true },
+    cutover: CUTOVER,
+    of: (file) => ({ file, path: file === "live" ? fixture.livePath : fixture.archivePath, explicit: true })
+  })
+)
+
+class Engines extends Context.Tag("Engines")<
+  Engines,
+  { readonly optimized: QueryEngine["Type"]; readonly reference: QueryEngine["Type"] }
+>() {}
+
+const engineOf = <E, R>(l: Layer.Layer<QueryEngine, E, R>) => Effect.map(Layer.build(l), Context.get(QueryEngine))
+
+const migrated = Effect.gen(function* () {
+  const t = yield* DbTargets
+  yield* migrateFile(t.live, { dryRun: false })
+  yield* migrateFile(t.archive, { dryRun: false })
+})
+
+const EnginesLive = Layer.scoped(
+  Engines,
+  Effect.gen(function* () {
+    yield* migrated
+    const pool = ReadPoolLive.pipe(Layer.provide(PoolConfig.Default))
+    const optimized = yield* engineOf(OptimizedEngineLive.pipe(Layer.provide(pool)))
+    const reference = yield* engineOf(ReferenceEngineLive)
+    return { optimized, reference }
+  })
+).pipe(Layer.provide(targets), Layer.orDie)
+
+// Dates around the data and, more often, around the cutover and month ends.
+const dateArb: fc.Arbitrary<IsoDate> = fc.oneof(
+  fc.integer({ min: -20, max: 260 }).map((n) => addDays(FIRST_DATE, n)),
+  fc.integer({ min: -40, max: 40 }).map((n) => addDays(CUTOVER, n)),
+  fc.constantFrom(
+    "2025-10-31",
+    "2025-11-01",
+    "2025-12-31",
+    "2026-02-28",
+    "2026-03-01",
+    LAST_DATE
+  ) as fc.Arbitrary<IsoDate>
+)
+const windowArb = fc.tuple(dateArb, dateArb).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a }))
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
+const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE")
+const lineArb = fc.constantFrom(...LINES)
+const lotArb = fc.oneof(fc.constantFrom(...LOT_PREFIXES, "A", "a", "AB", "X%1", "ABC1"), fc.string({ maxLength: 3 }))
+const qArb = fc.oneof(
+  fc.constantFrom(...ITEM_NAMES).chain((name) =>
+    fc
+      .tuple(fc.nat(name.length - 1), fc.integer({ min: 1, max: 6 }), fc.constantFrom("same", "upper", "lower"))
+      .map(([start, len, c]) => {
+        const s = [...name].slice(start, start + len).join("") || name
+        return c === "upper" ? s.toUpperCase() : c === "lower" ? s.toLowerCase() : s
+      })
+  ),
+  fc.constantFrom("ø20", "Ø20", "50%", "_LH", "ß", "STRASSE", "rev b", "%", "_", '"', "µ"),
+  fc.string({ minLength: 1, maxLength: 3 })
+)
+const limitArb = fc.integer({ min: 1, max: 40 })
+
+const queryArb: fc.Arbitrary<Query> = fc.oneof(
+  fc
+    .record({
+      window: windowArb,
+      item_code: maybe(itemArb),
+      line_code: maybe(lineArb),
+      lot_prefix: maybe(lotArb),
+      q: maybe(qArb),
+      limit: limitArb
+    })
+    .map(({ window, limit, ...filters }) => new RecordsQuery({ window, filters, limit, after: undefined })),
+  fc.record({ q: qArb, limit: fc.integer({ min: 1, max: 20 }) }).map((a) => new ItemsQuery(a)),
+  fc.constant(new LinesQuery()),
+  fc
+    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
+    .map((a) => new SummaryDailyQuery(a)),
+  fc
+    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
+    .map((a) => new SummaryMonthlyQuery(a)),
+  fc
+    .record({ window: windowArb, line_code: maybe(lineArb), limit: maybe(limitArb) })
+    .map((a) => new SummaryByItemQuery(a)),
+  fc.record({ window: windowArb, item_code: maybe(itemArb) }).map((a) => new SummaryByLineQuery(a)),
+  fc
+    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
+    .map((a) => new SummaryMonthlyByItemQuery(a))
+)
+
+layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
+  "optimized engine = reference engine",
+  (it) => {
+    it.effect.prop(
+      "every query answers exactly as the reference",
+      [queryArb],
+      ([query]) =>
+        Effect.gen(function* () {
+          const { optimized, reference } = yield* Engines
+          const [got, want] = yield* Effect.all([optimized.run(query), reference.run(query)])
+          expect(got).toEqual(want)
+        }),
+      { fastCheck: { numRuns: 300 } }
+    )
+
+    it.effect.prop(
+      "paging a window through keyset positions yields every record once, in order",
+      [windowArb, maybe(itemArb), maybe(lotArb), fc.array(limitArb, { minLength: 1, maxLength: 5 })],
+      ([window, item_code, lot_prefix, limits]) =>
+        Effect.gen(function* () {
+          const { optimized, reference } = yield* Engines
+          const filters = { item_code, lot_prefix }
+          const all = yield* reference.run(new RecordsQuery({ window, filters, limit: 100_000, after: undefined }))
+          const seen: Array<ApiRecord> = []
+          let after: RecordsQuery["after"] = undefined
+          for (let page = 0; ; page++) {
+            const limit = limits[page % limits.length]!
+            const result: RecordsPage = yield* optimized.run(new RecordsQuery({ window, filters, limit, after }))
+            seen.push(...result.rows)
+            if (result.next === null) break
+            expect(result.rows.length).toBe(limit)
+            after = result.next
+          }
+          expect(seen).toEqual(all.rows)
+        }),
+      { fastCheck: { numRuns: 60 } }
+    )
+  }
+)
