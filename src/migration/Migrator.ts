@@ -1,5 +1,5 @@
 import { SqlClient, type SqlError } from "@effect/sql"
-import { type ConfigError, Console, Data, Effect } from "effect"
+import { type ConfigError, Console, Data, Effect, Layer, Schedule } from "effect"
 import * as fs from "node:fs"
 import type { DbTarget } from "../config/DbTargets.js"
 import { sqliteFileLayer } from "../db/SqliteFileClient.js"
@@ -66,6 +66,18 @@ const recordVersion = (step: MigrationStep) =>
     )
   )
 
+/** The SQLite result code (e.g. `SQLITE_BUSY`) under an SqlError, or "". */
+const sqliteCode = (e: SqlError.SqlError): string =>
+  typeof e.cause === "object" && e.cause !== null && "code" in e.cause ? String(e.cause.code) : ""
+
+const isBusy = (e: SqlError.SqlError) => sqliteCode(e).startsWith("SQLITE_BUSY")
+
+/**
+ * Switching to WAL needs the exclusive lock, and SQLite answers SQLITE_BUSY at once (its busy handler is not used,
+ * as waiting could deadlock) while another connection is in a write transaction: retried until the writer pauses.
+ */
+const whileBusy = Schedule.spaced("20 millis").pipe(Schedule.upTo("30 seconds"))
+
 const printStatements = (statements: ReadonlyArray<string>) =>
   Effect.forEach(statements, (s) => Console.log(`${s};`), { discard: true })
 
@@ -76,7 +88,9 @@ const applyStep = (step: MigrationStep, dryRun: boolean) =>
     switch (action._tag) {
       case "Pragma": {
         if (dryRun) return yield* printStatements([action.statement])
-        const rows = yield* sql.unsafe<Record<string, unknown>>(action.statement)
+        const rows = yield* sql
+          .unsafe<Record<string, unknown>>(action.statement)
+          .pipe(Effect.retry({ while: isBusy, schedule: whileBusy }))
         const got = String(Object.values(rows[0] ?? {})[0] ?? "").toLowerCase()
         if (got !== action.expect) {
           return yield* new MigrationRefused({
@@ -91,14 +105,17 @@ const applyStep = (step: MigrationStep, dryRun: boolean) =>
         return yield* inWriteTransaction(Effect.zipRight(runAll(action.statements), recordVersion(step)))
       }
       case "Chunked": {
-        const months = yield* monthsWithData
         if (dryRun) {
+          const months = yield* monthsWithData
           yield* printStatements(action.setup)
           return yield* Effect.forEach(months, (m) => printStatements(action.perMonth.map((s) => forMonth(s, m))), {
             discard: true
           })
         }
         yield* inWriteTransaction(runAll(action.setup))
+        // Listed once the triggers exist: a month first written before this is listed, one written after is kept by
+        // the triggers. Listed before the setup, a month first written in between would never be backfilled.
+        const months = yield* monthsWithData
         yield* Effect.forEach(
           months,
           (month, i) =>
@@ -114,11 +131,14 @@ const applyStep = (step: MigrationStep, dryRun: boolean) =>
     }
   })
 
+const refusal = (target: DbTarget, why: string) =>
+  new MigrationRefused({ message: `${target.file} file ${target.path}: ${why}` })
+
 /** Refuses a file that is not SQLite or whose `production_records` lacks a column; returns applied versions. */
 const inspect = (target: DbTarget) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const refuse = (why: string) => new MigrationRefused({ message: `${target.file} file ${target.path}: ${why}` })
+    const refuse = (why: string) => refusal(target, why)
     const columns = yield* sql
       .unsafe<{ name: string }>(TABLE_COLUMNS_SQL)
       .pipe(Effect.mapError(() => refuse("is not a readable SQLite database")))
@@ -170,5 +190,16 @@ export const migrateFile = (
       yield* Console.log(`${target.file}: integrity_check: ${integrity} (${seconds(start)})`)
       const status: FileReport["status"] = options.dryRun ? "dry-run" : pending.length === 0 ? "up-to-date" : "migrated"
       return { ...base, status, applied: pending.map((s) => s.name), integrity } satisfies FileReport
-    }).pipe(Effect.provide(sqliteFileLayer(target.path, { readonly: options.dryRun })))
+    }).pipe(
+      Effect.provide(
+        sqliteFileLayer(target.path, { readonly: options.dryRun }).pipe(
+          // Opening applies the pragma set, whose first read of the file is where a file that is not SQLite fails.
+          Layer.mapError((e) =>
+            e._tag === "SqlError" && sqliteCode(e) === "SQLITE_NOTADB"
+              ? refusal(target, "is not a readable SQLite database")
+              : e
+          )
+        )
+      )
+    )
   })

@@ -9,6 +9,7 @@ import { inspectFile } from "../../db/FileInspection.js"
 import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
 import type { ItemsQuery, RecordsQuery, SummaryQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
+import { recordRead } from "../QueryTrace.js"
 import type { ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
 import { LINES_SQL, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
@@ -45,7 +46,10 @@ export const make = Effect.gen(function* () {
     files.push(target.file)
   }
 
-  const run = (file: DbFile, statement: SqlStatement) => pool.run({ file, ...statement })
+  const run = (file: DbFile, statement: SqlStatement) =>
+    Effect.tap(pool.run({ file, ...statement }), (r) =>
+      recordRead({ file, workerId: r.workerId, startedAt: r.startedAt, endedAt: r.endedAt })
+    )
   const partsOf = (window: RecordsQuery["window"]): ReadonlyArray<RoutedPart> =>
     routeWindow(window, targets.cutover).filter((p) => files.includes(p.file))
   const onEveryFile = (statement: SqlStatement) =>

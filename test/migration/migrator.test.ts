@@ -1,0 +1,165 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { DbTarget } from "../../src/config/DbTargets.js"
+import { MIGRATION_STEPS, QUERY_INDEXES, SEED_INDEXES } from "../../src/migration/MigrationSteps.js"
+import { migrateFile } from "../../src/migration/Migrator.js"
+import {
+  actualDerived,
+  applyStepsUpTo,
+  captureConsole,
+  createRecordsFile,
+  expectedDerived,
+  insertRecords,
+  randomRecords,
+  readRecords,
+  seededRng,
+  sha256File,
+  tempDir,
+  withDb
+} from "../support/fixtures.js"
+
+const target = (file: string, explicit = true): DbTarget => ({ file: "live", path: file, explicit })
+const migrate = (file: string, explicit = true) =>
+  captureConsole(migrateFile(target(file, explicit), { dryRun: false }))
+
+const indexNames = [...SEED_INDEXES, ...QUERY_INDEXES].map((s) => /INDEX IF NOT EXISTS (\w+)/.exec(s)![1]!)
+const shape = { from: "2025-11-01", to: "2026-02-28" }
+
+/** Everything a run could change besides the records: the versions applied and every schema object. */
+const schemaState = (file: string) =>
+  withDb(file, (db) => ({
+    migrations: db.prepare(`SELECT * FROM schema_migrations ORDER BY version`).all(),
+    schema: db.prepare(`SELECT type, name, sql FROM sqlite_schema ORDER BY type, name`).all()
+  }))
+
+describe("migrateFile", () => {
+  it.scoped("brings a fresh file (table, no rows) to the latest version, with every derived object", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      createRecordsFile(file, [])
+      const [report, lines] = yield* migrate(file)
+
+      expect(report).toMatchObject({ status: "migrated", integrity: "ok" })
+      expect(report.applied).toEqual(MIGRATION_STEPS.map((s) => s.name))
+      expect(lines).toContain(`live: ${file}: ${MIGRATION_STEPS.length} step(s) to apply`)
+      withDb(file, (db) => {
+        expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
+        const versions = db.prepare(`SELECT version FROM schema_migrations ORDER BY version`).pluck().all()
+        expect(versions).toEqual(MIGRATION_STEPS.map((s) => s.version))
+        const indexes = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index'`).pluck().all()
+        expect(indexes).toEqual(expect.arrayContaining(indexNames))
+        expect(indexNames).toEqual(
+          expect.arrayContaining(["idx_production_date_item", "idx_lot_number", "idx_agg_covering"])
+        )
+        const triggers = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger'`).pluck().all()
+        expect(triggers).toEqual(expect.arrayContaining(["track_changes_update", "maintain_rollups_delete"]))
+        const derived = actualDerived(db)
+        expect(derived).toEqual(expectedDerived(db))
+        expect(Object.values(derived.rollups).flat()).toEqual([])
+      })
+    })
+  )
+
+  it.scoped("backfills a file with data and no derived objects, leaving its records as they were", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      createRecordsFile(file, randomRecords(seededRng(1), 2_000, shape))
+      const before = withDb(file, readRecords)
+      const [report, lines] = yield* migrate(file)
+
+      expect(report.status).toBe("migrated")
+      expect(lines).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^ {4}backfill 2025-11 \(1\/4\) \d+\.\d\ds$/)])
+      )
+      withDb(file, (db) => {
+        expect(readRecords(db)).toEqual(before)
+        expect(actualDerived(db)).toEqual(expectedDerived(db))
+      })
+    })
+  )
+
+  it.scoped("a second run applies nothing, says so, and leaves schema_migrations and the schema as they were", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      createRecordsFile(file, randomRecords(seededRng(2), 300, shape))
+      yield* migrate(file)
+      const after1 = schemaState(file)
+      const [report, lines] = yield* migrate(file)
+
+      expect(report).toMatchObject({ status: "up-to-date", applied: [], integrity: "ok" })
+      expect(lines).toContain(`live: ${file}: up to date, nothing to do`)
+      expect(schemaState(file)).toEqual(after1)
+    })
+  )
+
+  it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      createRecordsFile(file, randomRecords(seededRng(3), 1_000, shape))
+      applyStepsUpTo(file, 5, { startNext: true })
+      // The triggers of the unfinished step are live meanwhile: a loader writes through them.
+      withDb(file, (db) => insertRecords(db, randomRecords(seededRng(4), 50, shape)))
+      const [report] = yield* migrate(file)
+
+      expect(report.applied).toEqual(["rollups", "statistics"])
+      withDb(file, (db) => expect(actualDerived(db)).toEqual(expectedDerived(db)))
+    })
+  )
+
+  it.scoped("refuses a file whose table lacks a column, naming the column, and leaves it unchanged", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      withDb(
+        file,
+        (db) =>
+          db.exec(
+            `CREATE TABLE production_records (id INTEGER PRIMARY KEY, production_date TEXT, item_code TEXT, item_name TEXT, lot_number TEXT, line_code TEXT, good_quantity INTEGER)`
+          ),
+        { create: true }
+      )
+      const hash = sha256File(file)
+      const error = yield* Effect.flip(migrate(file))
+
+      expect(error._tag).toBe("MigrationRefused")
+      expect(error.message).toContain("defect_quantity")
+      expect(sha256File(file)).toBe(hash)
+    })
+  )
+
+  it.scoped("refuses a file that is not SQLite with a one-line message", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      fs.writeFileSync(file, "id,production_date\n1,2026-01-02\n".repeat(100))
+      const hash = sha256File(file)
+      const error = yield* Effect.flip(migrate(file))
+
+      expect(error._tag).toBe("MigrationRefused")
+      expect(error.message).toMatch(/^live file .*live\.db: is not a readable SQLite database$/)
+      expect(sha256File(file)).toBe(hash)
+    })
+  )
+
+  it.scoped("refuses a named path that does not exist, and does not create it", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "missing.db")
+      const error = yield* Effect.flip(migrate(file))
+
+      expect(error._tag).toBe("MigrationRefused")
+      expect(error.message).toBe(`live file ${file} does not exist`)
+      expect(fs.existsSync(file)).toBe(false)
+    })
+  )
+
+  it.scoped("skips a default path that is absent, without creating it", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "data", "production_analysis.db")
+      const [report, lines] = yield* migrate(file, false)
+
+      expect(report).toMatchObject({ status: "absent", applied: [] })
+      expect(lines).toContain(`live: ${file} absent, nothing to migrate`)
+      expect(fs.existsSync(path.dirname(file))).toBe(false)
+    })
+  )
+})
