@@ -10,8 +10,8 @@ const envName = (t: DbTarget) => (t.file === "live" ? "LIVE_DB_PATH" : "ARCHIVE_
 /**
  * The contract's start-up rules, before anything opens the files: with no path set and neither default file
  * present, the demo data set is generated; default files that are not migrated are migrated; a path the user
- * named must exist (it is never created). What remains (unusable or un-migrated named files) the query engine
- * refuses when it starts.
+ * named must exist (it is never created); a file that is not SQLite or lacks the table or a column is refused.
+ * An un-migrated named file is left as it is: the optimized engine refuses it, naming the command.
  */
 export const prepareData = Effect.gen(function* () {
   const { live, archive } = yield* DbTargets
@@ -25,9 +25,11 @@ export const prepareData = Effect.gen(function* () {
     yield* Console.log(`no data files at ${live.path} and ${archive.path}: generating the demo data set`)
     yield* generateDemoDataset().pipe(Effect.mapError((e) => new StartupError({ message: e.message })))
   }
-  for (const t of defaults) {
+  for (const t of [live, archive]) {
     const state = inspectFile(t.path)
-    if (state._tag === "Usable" && !state.migrated) {
+    if (state._tag === "Unusable")
+      return yield* new StartupError({ message: `${t.file} file ${t.path} ${state.reason}` })
+    if (!t.explicit && state._tag === "Usable" && !state.migrated) {
       yield* Console.log(`${t.file} file ${t.path} is not migrated: migrating it first`)
       yield* migrateFile(t, { dryRun: false }).pipe(
         Effect.catchTag("MigrationRefused", (e) => new StartupError({ message: e.message })),

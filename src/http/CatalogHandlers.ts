@@ -1,0 +1,13 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { Answers } from "./Answers.js"
+import { Api } from "./Api.js"
+import { queryHandler } from "./QueryHandler.js"
+import { ItemsParams, LinesParams } from "./QueryParams.js"
+
+export const CatalogHandlers = HttpApiBuilder.group(Api, "catalog", (handlers) =>
+  Effect.gen(function* () {
+    const answer = queryHandler(yield* Answers)
+    return handlers.handle("items", answer(ItemsParams)).handle("lines", answer(LinesParams))
+  })
+)
