@@ -1,0 +1,33 @@
+import { Config, Effect } from "effect"
+
+const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
+
+/** The response cache's settings (env vars, the contract's defaults). */
+export class CacheConfig extends Effect.Service<CacheConfig>()("CacheConfig", {
+  effect: Effect.gen(function* () {
+    const enabled = yield* Config.boolean("CACHE_ENABLED").pipe(Config.withDefault(true))
+    const staleSeconds = yield* Config.integer("CACHE_STALE_SECONDS").pipe(
+      Config.validate({ message: "CACHE_STALE_SECONDS must be at least 0", validation: atLeast(0) }),
+      Config.withDefault(240)
+    )
+    const expireSeconds = yield* Config.integer("CACHE_EXPIRE_SECONDS").pipe(
+      Config.validate({
+        message: "CACHE_EXPIRE_SECONDS must be at least CACHE_STALE_SECONDS",
+        validation: (n) => Number.isInteger(n) && n >= staleSeconds
+      }),
+      Config.withDefault(300)
+    )
+    const capacity = yield* Config.integer("CACHE_CAPACITY").pipe(
+      Config.validate({ message: "CACHE_CAPACITY must be at least 1", validation: atLeast(1) }),
+      Config.withDefault(10_000)
+    )
+    const warmup = yield* Config.boolean("CACHE_WARMUP").pipe(Config.withDefault(true))
+    return {
+      enabled,
+      staleMillis: staleSeconds * 1000,
+      expireMillis: expireSeconds * 1000,
+      capacity,
+      warmup
+    } as const
+  })
+}) {}

@@ -1,0 +1,164 @@
+import type { Deferred, Exit } from "effect"
+import type { DbFile } from "../domain/DbFile.js"
+import type { IsoDate } from "../domain/IsoDate.js"
+import type { CacheEntry, EntryMeta } from "./CacheEntry.js"
+import { RangeIndex, touches } from "./RangeIndex.js"
+import { UrlIndex } from "./UrlIndex.js"
+
+/** The contract's `api_cache` object of `/metrics/cache`. */
+export interface CacheStats {
+  readonly size: number
+  readonly capacity: number
+  readonly hits: number
+  readonly misses: number
+  readonly stale_served: number
+  readonly refreshes: number
+  readonly refresh_failures: number
+  readonly invalidations: number
+  readonly evictions: number
+  /** Percentage (0–100) of answers served from the cache (HIT or STALE). */
+  readonly hit_rate: number
+}
+
+export type Counter = Exclude<keyof CacheStats, "size" | "capacity" | "hit_rate">
+
+/** One computation of a key in progress; every miss of the key meanwhile waits for it. */
+export interface Flight {
+  readonly key: string
+  readonly meta: EntryMeta
+  readonly startedAt: number
+  readonly refresh: boolean
+  readonly deferred: Deferred.Deferred<CacheEntry, unknown>
+  /** Set when an invalidation covers it: its result is older than a commit, so it is never stored. */
+  poisoned: boolean
+}
+
+/**
+ * The cache's synchronous state: entries in least-recently-used order (a Map keeps insertion order; a use moves
+ * the entry to the end), a date index per file, the URL index of the fast path, the computations in flight, and
+ * the counters. Effect-free so that the plain `node:http` listener can read it.
+ */
+export class EntryStore {
+  readonly entries = new Map<string, CacheEntry>()
+  readonly flights = new Map<string, Flight>()
+  readonly urls: UrlIndex
+  readonly counts: Record<Counter, number> = {
+    hits: 0,
+    misses: 0,
+    stale_served: 0,
+    refreshes: 0,
+    refresh_failures: 0,
+    invalidations: 0,
+    evictions: 0
+  }
+  readonly #indexes: Record<DbFile, RangeIndex> = { live: new RangeIndex(), archive: new RangeIndex() }
+  /** Per file: computations started before this instant are not stored (see `invalidateFile`). */
+  readonly #storeFrom: Record<DbFile, number> = { live: -Infinity, archive: -Infinity }
+
+  constructor(
+    readonly capacity: number,
+    readonly staleMillis: number
+  ) {
+    this.urls = new UrlIndex(capacity * 2)
+  }
+
+  /** Marks `entry` most recently used. */
+  touch(entry: CacheEntry): void {
+    this.entries.delete(entry.key)
+    this.entries.set(entry.key, entry)
+  }
+
+  insert(entry: CacheEntry): void {
+    this.remove(entry.key)
+    this.entries.set(entry.key, entry)
+    for (const file of entry.files) this.#indexes[file].add(entry.key, entry.window)
+    if (this.entries.size > this.capacity) {
+      this.remove(this.entries.keys().next().value!)
+      this.counts.evictions++
+    }
+  }
+
+  remove(key: string): boolean {
+    const entry = this.entries.get(key)
+    if (entry === undefined) return false
+    this.entries.delete(key)
+    for (const file of entry.files) this.#indexes[file].remove(key, entry.window)
+    return true
+  }
+
+  /** Registers a computation of `key`; the caller runs it and calls `land`. */
+  startFlight(key: string, meta: EntryMeta, startedAt: number, refresh: boolean, deferred: Flight["deferred"]): Flight {
+    const flight: Flight = { key, meta, startedAt, refresh, deferred, poisoned: false }
+    this.flights.set(key, flight)
+    if (refresh) this.counts.refreshes++
+    return flight
+  }
+
+  /** A computation ended: stores its entry unless an invalidation overtook it. */
+  land(flight: Flight, exit: Exit.Exit<CacheEntry, unknown>): void {
+    if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key)
+    if (exit._tag === "Failure") {
+      if (flight.refresh) this.counts.refresh_failures++
+      return
+    }
+    const current = !flight.poisoned && flight.meta.files.every((f) => flight.startedAt >= this.#storeFrom[f])
+    if (current) this.insert(exit.value)
+  }
+
+  /** Drops the entries (and poisons the computations) of `file` whose window holds one of `dates`. */
+  invalidateDates(file: DbFile, dates: ReadonlyArray<string>): number {
+    if (dates.length === 0) return 0
+    const sorted = [...new Set(dates)].sort()
+    for (const flight of this.flights.values()) {
+      if (flight.meta.files.includes(file) && touches(flight.meta.window, sorted)) this.#poison(flight)
+    }
+    return this.#drop(this.#indexes[file].matching(sorted))
+  }
+
+  /**
+   * Drops every entry (and poisons every computation) that read `file`. Computations starting before `storeFrom`
+   * are not stored either: readers may still hold a replaced file open for a moment.
+   */
+  invalidateFile(file: DbFile, storeFrom: number): number {
+    this.#storeFrom[file] = Math.max(this.#storeFrom[file], storeFrom)
+    for (const flight of this.flights.values()) if (flight.meta.files.includes(file)) this.#poison(flight)
+    const keys = new Set<string>()
+    for (const entry of this.entries.values()) if (entry.files.includes(file)) keys.add(entry.key)
+    return this.#drop(keys)
+  }
+
+  /** The fresh entry an exact URL resolved to, counted as a hit; undefined when it must go the normal way. */
+  lookupUrl(url: string, nowMillis: number): CacheEntry | undefined {
+    const key = this.urls.resolve(url, nowMillis)
+    if (key === undefined) return undefined
+    const entry = this.entries.get(key)
+    if (entry === undefined || nowMillis - entry.computedAt >= this.staleMillis) return undefined
+    this.touch(entry)
+    this.counts.hits++
+    return entry
+  }
+
+  rememberUrl(url: string, key: string, validDay: IsoDate | undefined): void {
+    this.urls.remember(url, key, validDay)
+  }
+
+  stats(): CacheStats {
+    const c = this.counts
+    const served = c.hits + c.stale_served
+    const total = served + c.misses
+    const hit_rate = total === 0 ? 0 : Math.round((served / total) * 10_000) / 100
+    return { size: this.entries.size, capacity: this.capacity, ...c, hit_rate }
+  }
+
+  #poison(flight: Flight): void {
+    flight.poisoned = true
+    if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key)
+  }
+
+  #drop(keys: Iterable<string>): number {
+    let n = 0
+    for (const key of keys) if (this.remove(key)) n++
+    this.counts.invalidations += n
+    return n
+  }
+}

@@ -1,0 +1,120 @@
+import { Clock, Deferred, Effect, FiberId } from "effect"
+import type { DbFile } from "../domain/DbFile.js"
+import type { IsoDate } from "../domain/IsoDate.js"
+import { CacheConfig } from "./CacheConfig.js"
+import { CacheEntry, type Computed, type EntryMeta, type Outcome } from "./CacheEntry.js"
+import { type CacheStats, EntryStore, type Flight } from "./EntryStore.js"
+
+export interface CacheResult {
+  readonly entry: CacheEntry
+  readonly outcome: Outcome
+}
+
+/**
+ * The response cache: stale-while-revalidate over encoded answers, invalidated by the dates each commit touched.
+ *
+ * Built on a structure of its own rather than effect's `Cache`: the HTTP fast path must read it synchronously,
+ * invalidation selects entries by file and date range (an index kept in step with every insert and eviction),
+ * evictions are counted, a stale entry is served while one refresh runs, and a failed refresh must not replace
+ * the stale value (`Cache.refresh` stores the failure).
+ */
+export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCache", {
+  scoped: Effect.gen(function* () {
+    const config = yield* CacheConfig
+    const scope = yield* Effect.scope
+    const store = new EntryStore(config.capacity, config.staleMillis)
+
+    const entryOf = <E, R>(key: string, meta: EntryMeta, compute: Effect.Effect<Computed, E, R>) =>
+      Effect.flatMap(compute, (computed) =>
+        Effect.map(Clock.currentTimeMillis, (now) => CacheEntry.make(key, meta, computed, now))
+      )
+
+    /**
+     * The computation of `key` in flight, started if there is none. It runs in the cache's scope, not the caller's
+     * fiber: a client that goes away neither cancels it for the other waiters nor loses its result.
+     */
+    const flightOf = <E, R>(
+      key: string,
+      meta: EntryMeta,
+      compute: Effect.Effect<Computed, E, R>,
+      now: number,
+      refresh: boolean
+    ): Effect.Effect<Flight, never, R> =>
+      Effect.uninterruptible(
+        Effect.suspend(() => {
+          const running = store.flights.get(key)
+          if (running !== undefined) return Effect.succeed(running)
+          const flight = store.startFlight(key, meta, now, refresh, Deferred.unsafeMake(FiberId.none))
+          const run = entryOf(key, meta, compute).pipe(
+            Effect.onExit((exit) =>
+              Effect.sync(() => {
+                store.land(flight, exit)
+                Deferred.unsafeDone(flight.deferred, exit)
+              })
+            )
+          )
+          return Effect.as(Effect.forkIn(run, scope), flight)
+        })
+      )
+
+    const awaitFlight = <E>(flight: Flight): Effect.Effect<CacheResult, E> =>
+      // The flight's error is that of the compute effects given for this key, which are all of type E.
+      Effect.map(Deferred.await(flight.deferred) as Effect.Effect<CacheEntry, E>, (entry) => ({
+        entry,
+        outcome: "MISS" as const
+      }))
+
+    const get = <E, R>(
+      key: string,
+      meta: EntryMeta,
+      compute: Effect.Effect<Computed, E, R>
+    ): Effect.Effect<CacheResult, E, R> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (!config.enabled) {
+          store.counts.misses++
+          return Effect.map(entryOf(key, meta, compute), (entry) => ({ entry, outcome: "MISS" as const }))
+        }
+        const entry = store.entries.get(key)
+        if (entry !== undefined) {
+          const age = now - entry.computedAt
+          if (age < config.staleMillis) {
+            store.touch(entry)
+            store.counts.hits++
+            return Effect.succeed({ entry, outcome: "HIT" as const })
+          }
+          if (age < config.expireMillis) {
+            store.touch(entry)
+            store.counts.stale_served++
+            return Effect.as(flightOf(key, meta, compute, now, true), { entry, outcome: "STALE" as const })
+          }
+          store.remove(key)
+        }
+        store.counts.misses++
+        return Effect.flatMap(flightOf(key, meta, compute, now, false), awaitFlight<E>)
+      })
+
+    return {
+      config,
+      /** The cached answer of `key`, computing it with `compute` when needed (see the class comment). */
+      get,
+      /** The entry of `key` as stored (fresh, stale or expired), without counting or touching it. */
+      peek: (key: string): CacheEntry | undefined => store.entries.get(key),
+      /**
+       * Fast path: the fresh entry the exact request URL resolved to, counted as a hit (call it only when the
+       * answer will be sent from it). Undefined when disabled, unknown, stale, expired or for another UTC day.
+       */
+      lookupUrl: (url: string, nowMillis: number): CacheEntry | undefined =>
+        config.enabled ? store.lookupUrl(url, nowMillis) : undefined,
+      /** Records that `url` resolved to `key`; `validDay` is the UTC day its defaults were resolved on. */
+      rememberUrl: (url: string, key: string, validDay: IsoDate | undefined): void =>
+        store.rememberUrl(url, key, validDay),
+      invalidateDates: (file: DbFile, dates: ReadonlyArray<string>): Effect.Effect<number> =>
+        Effect.sync(() => store.invalidateDates(file, dates)),
+      /** Drops every answer that read `file`; answers computed within `settleMillis` from now are not stored. */
+      invalidateFile: (file: DbFile, settleMillis = 0): Effect.Effect<number> =>
+        Effect.map(Clock.currentTimeMillis, (now) => store.invalidateFile(file, now + settleMillis)),
+      stats: Effect.sync((): CacheStats => store.stats())
+    } as const
+  }),
+  dependencies: [CacheConfig.Default]
+}) {}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, TestClock } from "effect"
+import * as fc from "effect/FastCheck"
+import { CacheConfig } from "../../src/cache/CacheConfig.js"
+import { type EntryMeta, metaOf } from "../../src/cache/CacheEntry.js"
+import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import type { DateWindow } from "../../src/domain/DateWindow.js"
+import type { DbFile } from "../../src/domain/DbFile.js"
+import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
+
+const layer = ResponseCache.DefaultWithoutDependencies.pipe(
+  Layer.provide(
+    Layer.succeed(
+      CacheConfig,
+      CacheConfig.make({ enabled: true, staleMillis: 240_000, expireMillis: 300_000, capacity: 1000, warmup: false })
+    )
+  )
+)
+
+const BASE = "2024-01-01" as IsoDate
+const date = (offset: number) => addDays(BASE, offset)
+
+/** Windows from a day to 1900–2999 (the wide ones), around three years of dates. */
+const windowArbitrary: fc.Arbitrary<DateWindow | undefined> = fc.oneof(
+  fc.constant(undefined),
+  fc.constant({ from: "1900-01-01" as IsoDate, to: "2999-12-31" as IsoDate }),
+  fc
+    .tuple(fc.nat(1100), fc.oneof(fc.nat(40), fc.nat(1100)))
+    .map(([start, length]) => ({ from: date(start), to: date(start + length) }))
+)
+
+const filesArbitrary: fc.Arbitrary<ReadonlyArray<DbFile>> = fc.constantFrom(["live"], ["archive"], ["live", "archive"])
+
+/** Touched dates: mostly real dates, now and then a malformed one that still sorts among them as TEXT. */
+const touchedArbitrary = fc.array(
+  fc.oneof(
+    { weight: 9, arbitrary: fc.nat(1200).map(date) },
+    { weight: 1, arbitrary: fc.constantFrom("2025-1-5", "2025-06-3x") }
+  ),
+  { maxLength: 8 }
+)
+
+/** The plain rule: the entry read the file and its window (undefined = every date) holds a touched date. */
+const naive = (meta: EntryMeta, file: DbFile, dates: ReadonlyArray<string>) =>
+  meta.files.includes(file) &&
+  dates.some((d) => meta.window === undefined || (meta.window.from <= d && d <= meta.window.to))
+
+const answer = (key: string) => Effect.succeed({ body: key, dbMs: 0 })
+
+describe("ResponseCache invalidation", () => {
+  it.effect.prop(
+    "invalidateDates drops exactly the entries of that file whose window holds a touched date",
+    {
+      metas: fc.array(fc.record({ window: windowArbitrary, files: filesArbitrary }), { minLength: 1, maxLength: 60 }),
+      file: fc.constantFrom<DbFile>("live", "archive"),
+      dates: touchedArbitrary
+    },
+    ({ metas, file, dates }) =>
+      Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)), { discard: true })
+        const dropped = yield* cache.invalidateDates(file, dates)
+        const expected = metas.map((meta) => naive(meta, file, dates))
+        expect(metas.map((_, i) => cache.peek(`k${i}`) === undefined)).toEqual(expected)
+        expect(dropped).toBe(expected.filter(Boolean).length)
+        // Dropped entries are computed again, never served stale.
+        const again = yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)))
+        expect(again.map((r) => r.outcome === "MISS")).toEqual(expected)
+      }).pipe(Effect.provide(layer)),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it.effect("a load of today's records keeps last year's summaries", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const lastYear = { window: { from: date(0), to: date(365) }, files: ["archive", "live"] } as const
+      const recent = { window: { from: date(700), to: date(730) }, files: ["live"] } as const
+      yield* cache.get("last-year", lastYear, answer("a"))
+      yield* cache.get("recent", recent, answer("b"))
+      expect(yield* cache.invalidateDates("live", [date(730)])).toBe(1)
+      expect([cache.peek("last-year") !== undefined, cache.peek("recent") !== undefined]).toEqual([true, false])
+      expect((yield* cache.stats).invalidations).toBe(1)
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("ResponseCache URL fast path", () => {
+  const DAY = 86_400_000
+  const meta: EntryMeta = { window: { from: date(0), to: date(30) }, files: ["live"] }
+
+  it.effect("answers fresh entries for the day the URL was resolved on, and counts them as hits", () =>
+    Effect.gen(function* () {
+      // 2024-01-02T23:59Z: a minute before the UTC day ends.
+      yield* TestClock.setTime(Date.UTC(2024, 0, 2, 23, 59))
+      const cache = yield* ResponseCache
+      const { entry } = yield* cache.get("summary|defaults", meta, answer("x"))
+      const t0 = entry.computedAt
+      cache.rememberUrl("/summary/daily", "summary|defaults", "2024-01-02" as IsoDate)
+      cache.rememberUrl("/summary/daily?from=2024-01-01&to=2024-01-31", "summary|defaults", undefined)
+      expect(cache.lookupUrl("/summary/daily", t0 + 1000)).toBe(entry)
+      expect(cache.lookupUrl("/summary/daily?x=1", t0 + 1000)).toBeUndefined()
+      expect((yield* cache.stats).hits).toBe(1)
+      // The next UTC day, `to` = today means another window: the mapping no longer holds; explicit dates still do.
+      expect(cache.lookupUrl("/summary/daily", t0 + 61_000)).toBeUndefined()
+      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + 61_000)).toBe(entry)
+      // Only fresh entries: stale ones go the normal way (served STALE and refreshed there).
+      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + 240_000)).toBeUndefined()
+      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + DAY)).toBeUndefined()
+      expect((yield* cache.stats).hits).toBe(2)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("an invalidated entry is not found by URL; its recomputation is", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const { entry } = yield* cache.get("k", meta, answer("old"))
+      cache.rememberUrl("/lines", "k", undefined)
+      expect(cache.lookupUrl("/lines", entry.computedAt)).toBe(entry)
+      yield* cache.invalidateDates("live", [date(3)])
+      expect(cache.lookupUrl("/lines", entry.computedAt)).toBeUndefined()
+      const recomputed = yield* cache.get("k", meta, answer("new"))
+      expect(recomputed.outcome).toBe("MISS")
+      expect(cache.lookupUrl("/lines", recomputed.entry.computedAt)?.body).toBe("new")
+    }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("metaOf", () => {
+  const cutover = "2026-01-01" as IsoDate
+  it("routes a window to the files it reads; no window reads both", () => {
+    expect(metaOf({ from: "2025-12-01" as IsoDate, to: "2026-01-31" as IsoDate }, cutover).files).toEqual([
+      "live",
+      "archive"
+    ])
+    expect(metaOf({ from: "2025-03-01" as IsoDate, to: "2025-03-31" as IsoDate }, cutover).files).toEqual(["archive"])
+    expect(metaOf({ from: "2026-03-01" as IsoDate, to: "2026-03-31" as IsoDate }, cutover).files).toEqual(["live"])
+    expect(metaOf(undefined, cutover)).toEqual({ window: undefined, files: ["live", "archive"] })
+  })
+})

@@ -1,0 +1,263 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
+import * as zlib from "node:zlib"
+import { CacheConfig } from "../../src/cache/CacheConfig.js"
+import type { Computed, EntryMeta } from "../../src/cache/CacheEntry.js"
+import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import type { IsoDate } from "../../src/domain/IsoDate.js"
+
+const cacheWith = (config: Partial<CacheConfig> = {}) =>
+  ResponseCache.DefaultWithoutDependencies.pipe(
+    Layer.provide(
+      Layer.succeed(
+        CacheConfig,
+        CacheConfig.make({
+          enabled: true,
+          staleMillis: 240_000,
+          expireMillis: 300_000,
+          capacity: 100,
+          warmup: false,
+          ...config
+        })
+      )
+    )
+  )
+
+const window = (from: string, to: string) => ({ from: from as IsoDate, to: to as IsoDate })
+const META: EntryMeta = { window: window("2026-03-01", "2026-03-31"), files: ["live"] }
+
+/** Lets forked fibers (background refreshes) run to completion; real time, untouched by the TestClock. */
+const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(Effect.repeatN(3))
+
+/** A computation that counts its runs and answers `v<run>`. */
+const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) => Effect.succeed(body(n))) => {
+  let runs = 0
+  return {
+    runs: () => runs,
+    compute: Effect.suspend(() => compute(++runs))
+  }
+}
+const body = (n: number): Computed => ({ body: `{"v":${n}}`, dbMs: 1.5 })
+
+describe("ResponseCache", () => {
+  it.effect("fresh → stale (served at once, one refresh, then HIT) → expired (blocking MISS)", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => (n === 3 ? Effect.as(Effect.sleep("2 seconds"), body(n)) : Effect.succeed(body(n))))
+      const get = cache.get("k", META, c.compute)
+
+      const first = yield* get
+      expect([first.outcome, first.entry.body, first.entry.dbMs]).toEqual(["MISS", `{"v":1}`, 1.5])
+      expect(first.entry.etag).toMatch(/^"[A-Za-z0-9_-]+"$/)
+      yield* TestClock.adjust("239999 millis")
+      expect((yield* get).outcome).toBe("HIT")
+
+      yield* TestClock.adjust("1 millis")
+      const stale = yield* get
+      expect([stale.outcome, stale.entry.body]).toEqual(["STALE", `{"v":1}`])
+      yield* settle
+      expect(c.runs()).toBe(2)
+      const refreshed = yield* get
+      expect([refreshed.outcome, refreshed.entry.body]).toEqual(["HIT", `{"v":2}`])
+
+      yield* TestClock.adjust("300 seconds")
+      const miss = yield* Effect.fork(get)
+      yield* settle
+      expect(miss.unsafePoll()).toBeNull() // blocked on the computation, not served stale
+      yield* TestClock.adjust("2 seconds")
+      const computed = yield* Fiber.join(miss)
+      expect([computed.outcome, computed.entry.body]).toEqual(["MISS", `{"v":3}`])
+      expect(yield* cache.stats).toMatchObject({ hits: 2, misses: 2, stale_served: 1, refreshes: 1, size: 1 })
+    }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect("concurrent stale gets fork exactly one refresh", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 1 ? Effect.succeed(body(n)) : Effect.as(Deferred.await(gate), body(n))))
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.adjust("250 seconds")
+      const results = yield* Effect.all(
+        Array.from({ length: 20 }, () => cache.get("k", META, c.compute)),
+        { concurrency: "unbounded" }
+      )
+      yield* settle
+      expect(results.map((r) => r.outcome)).toEqual(Array(20).fill("STALE"))
+      expect(c.runs()).toBe(2)
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      expect((yield* cache.get("k", META, c.compute)).entry.body).toBe(`{"v":2}`)
+      expect(yield* cache.stats).toMatchObject({ stale_served: 20, refreshes: 1, refresh_failures: 0 })
+    }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect("concurrent misses of one key run the computation once", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+      const fiber = yield* Effect.fork(
+        Effect.all(
+          Array.from({ length: 10 }, () => cache.get("k", META, c.compute)),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(fiber)
+      expect(c.runs()).toBe(1)
+      expect(new Set(results.map((r) => `${r.outcome} ${r.entry.body}`))).toEqual(new Set([`MISS {"v":1}`]))
+      expect(yield* cache.stats).toMatchObject({ misses: 10, hits: 0, size: 1 })
+    }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect("a failed refresh keeps serving the stale value until it expires, then the error reaches the caller", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      let failing = false
+      const c = counted((n) => (failing ? Effect.fail("database down") : Effect.succeed(body(n))))
+      const get = cache.get("k", META, c.compute)
+      yield* get
+      yield* TestClock.adjust("250 seconds")
+      failing = true
+      expect((yield* get).outcome).toBe("STALE")
+      yield* settle
+      yield* TestClock.adjust("49 seconds")
+      const again = yield* get
+      expect([again.outcome, again.entry.body]).toEqual(["STALE", `{"v":1}`])
+      yield* settle
+      expect(cache.peek("k")?.body).toBe(`{"v":1}`)
+      expect(yield* cache.stats).toMatchObject({ refreshes: 2, refresh_failures: 2 })
+
+      yield* TestClock.adjust("1 second") // 300 s: expired
+      expect(yield* Effect.flip(get)).toBe("database down")
+      expect(cache.peek("k")).toBeUndefined()
+      failing = false
+      const back = yield* get
+      expect([back.outcome, back.entry.body]).toEqual(["MISS", `{"v":5}`])
+    }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect("capacity bound: the least recently used entry goes first", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted()
+      yield* cache.get("a", META, c.compute)
+      yield* cache.get("b", META, c.compute)
+      expect((yield* cache.get("a", META, c.compute)).outcome).toBe("HIT")
+      yield* cache.get("c", META, c.compute)
+      expect([cache.peek("a"), cache.peek("b"), cache.peek("c")].map((e) => e !== undefined)).toEqual([
+        true,
+        false,
+        true
+      ])
+      expect((yield* cache.get("b", META, c.compute)).outcome).toBe("MISS")
+      expect(yield* cache.stats).toMatchObject({ size: 2, capacity: 2, evictions: 2 })
+    }).pipe(Effect.provide(cacheWith({ capacity: 2 })))
+  )
+
+  it.effect("disabled: every get computes and answers MISS; nothing is stored or found by URL", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted()
+      const outcomes = [yield* cache.get("k", META, c.compute), yield* cache.get("k", META, c.compute)]
+      expect(outcomes.map((r) => [r.outcome, r.entry.body])).toEqual([
+        ["MISS", `{"v":1}`],
+        ["MISS", `{"v":2}`]
+      ])
+      cache.rememberUrl("/lines", "k", undefined)
+      expect(cache.lookupUrl("/lines", 0)).toBeUndefined()
+      expect(yield* cache.stats).toMatchObject({ size: 0, misses: 2, hits: 0, hit_rate: 0 })
+    }).pipe(Effect.provide(cacheWith({ enabled: false })))
+  )
+
+  it.effect("an invalidation during a computation: its waiters get the result, the cache does not keep it", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+      const other = { window: window("2026-01-01", "2026-01-31"), files: ["live"] } as const
+      const first = yield* Effect.fork(cache.get("k", META, c.compute))
+      const untouched = yield* Effect.fork(cache.get("other", other, c.compute))
+      yield* settle
+      expect(yield* cache.invalidateDates("live", ["2026-03-15"])).toBe(0)
+      const late = yield* Effect.fork(cache.get("k", META, c.compute)) // must not join the overtaken computation
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(first)).outcome).toBe("MISS")
+      yield* Fiber.join(untouched)
+      yield* Fiber.join(late)
+      expect(c.runs()).toBe(3)
+      expect(cache.peek("k")?.body).toBe(`{"v":3}`)
+      expect(cache.peek("other")).toBeDefined()
+    }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect(
+    "invalidateFile drops what read the file and keeps readers of a replaced file out for the settle time",
+    () =>
+      Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        const c = counted()
+        const archive: EntryMeta = { window: window("2025-03-01", "2025-03-31"), files: ["archive"] }
+        const both: EntryMeta = { window: window("2025-12-01", "2026-01-31"), files: ["live", "archive"] }
+        yield* cache.get("live", META, c.compute)
+        yield* cache.get("archive", archive, c.compute)
+        yield* cache.get("both", both, c.compute)
+        expect(yield* cache.invalidateFile("live", 200)).toBe(2)
+        expect([cache.peek("live"), cache.peek("both")]).toEqual([undefined, undefined])
+        expect(cache.peek("archive")).toBeDefined()
+        yield* cache.get("live", META, c.compute)
+        expect(cache.peek("live")).toBeUndefined() // computed within the settle time: answered, not kept
+        yield* TestClock.adjust("200 millis")
+        yield* cache.get("live", META, c.compute)
+        expect(cache.peek("live")).toBeDefined()
+        expect(yield* cache.stats).toMatchObject({ invalidations: 2 })
+      }).pipe(Effect.provide(cacheWith()))
+  )
+
+  it.effect("compressed variants are computed once per encoding and kept on the entry", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const text = JSON.stringify({ rows: Array.from({ length: 200 }, (_, i) => ({ i, name: "Widget" })) })
+      const { entry } = yield* cache.get("k", META, Effect.succeed({ body: text, dbMs: 0 }))
+      const gz = yield* entry.encoded("gzip")
+      expect(zlib.gunzipSync(gz).toString()).toBe(text)
+      expect(yield* entry.encoded("gzip")).toBe(gz)
+      expect(entry.encodedSync("gzip")).toBe(gz)
+      const br = entry.encodedSync("br")
+      expect(zlib.brotliDecompressSync(br).toString()).toBe(text)
+      expect(yield* entry.encoded("br")).toBe(br)
+      expect(entry.bytes.toString()).toBe(text)
+    }).pipe(Effect.provide(cacheWith()))
+  )
+})
+
+describe("CacheConfig", () => {
+  const load = (env: Record<string, string>) =>
+    Effect.provide(
+      CacheConfig,
+      CacheConfig.Default.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson(env))))
+    )
+
+  it.effect("defaults are the contract's", () =>
+    Effect.gen(function* () {
+      const config = yield* load({})
+      expect({ ...config }).toEqual({
+        enabled: true,
+        staleMillis: 240_000,
+        expireMillis: 300_000,
+        capacity: 10_000,
+        warmup: true
+      })
+    })
+  )
+
+  it.effect("reads the env and refuses an expire window shorter than the stale one", () =>
+    Effect.gen(function* () {
+      const config = yield* load({ CACHE_ENABLED: "false", CACHE_STALE_SECONDS: "5", CACHE_EXPIRE_SECONDS: "9" })
+      expect([config.enabled, config.staleMillis, config.expireMillis]).toEqual([false, 5000, 9000])
+      const error = yield* Effect.flip(load({ CACHE_STALE_SECONDS: "60", CACHE_EXPIRE_SECONDS: "30" }))
+      expect(String(error)).toContain("CACHE_EXPIRE_SECONDS")
+    })
+  )
+})
