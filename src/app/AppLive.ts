@@ -1,11 +1,11 @@
 import { Layer } from "effect"
 import { DbTargets } from "../config/DbTargets.js"
-import { HttpLive } from "../http/HttpServer.js"
+import { CachedHttpLive } from "../http/HttpServer.js"
 import { QueryEngineLive } from "../query/QueryEngineLive.js"
 import { DataPreparationLive } from "./DataPreparation.js"
 
 /** The whole service: the files made ready (demo data, migration), the selected engine, the HTTP app. */
-export const AppLive = HttpLive.pipe(
+export const AppLive = CachedHttpLive.pipe(
   Layer.provide(QueryEngineLive),
   Layer.provide(DataPreparationLive),
   Layer.provide(DbTargets.Default)

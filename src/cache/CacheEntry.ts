@@ -25,9 +25,10 @@ export const metaOf = (window: DateWindow | undefined, cutover: IsoDate): EntryM
   files: window === undefined ? DB_FILES : routeWindow(window, cutover).map((part) => part.file)
 })
 
-/** What a computation hands the cache: the encoded body and the database time it took. */
+/** What a computation hands the cache: the encoded body, its row count and the database time it took. */
 export interface Computed {
   readonly body: string
+  readonly rows: number
   readonly dbMs: number
 }
 
@@ -54,12 +55,13 @@ export class CacheEntry {
     readonly files: ReadonlyArray<DbFile>,
     /** Clock millis when the computation finished. */
     readonly computedAt: number,
-    readonly dbMs: number
+    readonly dbMs: number,
+    readonly rows: number
   ) {}
 
   static make(key: string, meta: EntryMeta, computed: Computed, computedAt: number): CacheEntry {
     const body = computed.body
-    return new CacheEntry(key, body, etagOf(body), meta.window, meta.files, computedAt, computed.dbMs)
+    return new CacheEntry(key, body, etagOf(body), meta.window, meta.files, computedAt, computed.dbMs, computed.rows)
   }
 
   /** The body as UTF-8 bytes (encoded once). */

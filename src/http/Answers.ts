@@ -1,41 +1,106 @@
-import { createHash } from "node:crypto"
-import { Clock, type Context, Effect } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
+import { DbTargets } from "../config/DbTargets.js"
+import { type CacheEntry, type Computed, type Outcome, etagOf, metaOf } from "../cache/CacheEntry.js"
+import { ResponseCache } from "../cache/ResponseCache.js"
+import { utcDateOf } from "../domain/IsoDate.js"
 import type { ReadError } from "../pool/ReadErrors.js"
 import type { Query } from "../query/Query.js"
 import { QueryEngine } from "../query/QueryEngine.js"
+import { type Coding, compressBytes } from "./Compression.js"
 import { serializeResult } from "./ResponseBody.js"
 
 /** One query's answer, ready to send: the body text, its validator and how it was obtained. */
 export interface Answer {
+  /** The query name and its normalized parameters: what the cache keys answers by. */
+  readonly key: string
   readonly body: string
   /** Strong ETag: a hash of the body, quoted. */
   readonly etag: string
   /** Milliseconds spent in the engine (0 when no database work was done). */
   readonly dbMs: number
-  readonly cache: "HIT" | "STALE" | "MISS"
+  readonly rows: number
+  readonly cache: Outcome
+  /** The body compressed with `coding` (kept once per coding where a cache holds the answer). */
+  readonly encoded: (coding: Coding) => Effect.Effect<Uint8Array>
 }
 
-export const etagOf = (body: string): string => `"${createHash("sha1").update(body).digest("base64url")}"`
+/** The cache key of a query: its name and every parameter after defaults were applied. */
+export const queryKey = (query: Query): string => JSON.stringify(query)
 
-/** Asks the engine and serializes its result once: the uncached way to answer. */
+const windowOf = (query: Query) => ("window" in query ? query.window : undefined)
+
+/** Asks the engine and serializes its result once: what a cache miss computes. */
 export const computeAnswer = (
   engine: Context.Tag.Service<QueryEngine>,
   query: Query
-): Effect.Effect<Answer, ReadError> =>
+): Effect.Effect<Computed, ReadError> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeNanos
     const result = yield* engine.run(query)
     const dbMs = Number((yield* Clock.currentTimeNanos) - started) / 1e6
-    const body = serializeResult(query, result)
-    return { body, etag: etagOf(body), dbMs, cache: "MISS" } as const
+    return { body: serializeResult(query, result), rows: result.rows.length, dbMs }
   })
 
+const fromEntry = (entry: CacheEntry, cache: Outcome): Answer => ({
+  key: entry.key,
+  body: entry.body,
+  etag: entry.etag,
+  dbMs: entry.dbMs,
+  rows: entry.rows,
+  cache,
+  encoded: (coding) => entry.encoded(coding)
+})
+
 /**
- * How the JSON endpoints get their answers. This implementation always asks the engine (`X-Cache: MISS`); a
- * response cache provides another layer of this service, falling back to `computeAnswer`.
+ * How the JSON endpoints (and the assistant tools) get their answers. `Cached` goes through the response cache
+ * (which the synchronous fast path then serves by exact URL); `Uncached` always asks the engine.
  */
-export class Answers extends Effect.Service<Answers>()("Answers", {
-  effect: Effect.map(QueryEngine, (engine) => ({
-    answer: (query: Query): Effect.Effect<Answer, ReadError> => computeAnswer(engine, query)
-  }))
-}) {}
+export class Answers extends Context.Tag("Answers")<
+  Answers,
+  {
+    readonly answer: (query: Query) => Effect.Effect<Answer, ReadError>
+    /** Records that a request URL resolved to an answer's key (today's defaults), for the fast path. */
+    readonly remember: (url: string, key: string) => Effect.Effect<void>
+  }
+>() {
+  static readonly Uncached = Layer.effect(
+    Answers,
+    Effect.map(QueryEngine, (engine) =>
+      Answers.of({
+        answer: (query) =>
+          Effect.map(computeAnswer(engine, query), (c) => {
+            const bytes = Buffer.from(c.body, "utf8")
+            return {
+              key: queryKey(query),
+              ...c,
+              etag: etagOf(c.body),
+              cache: "MISS",
+              encoded: (coding) => compressBytes(bytes, coding)
+            }
+          }),
+        remember: () => Effect.void
+      })
+    )
+  )
+
+  static readonly Cached = Layer.effect(
+    Answers,
+    Effect.gen(function* () {
+      const engine = yield* QueryEngine
+      const cache = yield* ResponseCache
+      const { cutover } = yield* DbTargets
+      return Answers.of({
+        answer: (query) => {
+          const key = queryKey(query)
+          return Effect.map(
+            cache.get(key, metaOf(windowOf(query), cutover), computeAnswer(engine, query)),
+            ({ entry, outcome }) => fromEntry(entry, outcome)
+          )
+        },
+        // URLs without explicit dates resolve by today's date: the mapping holds for today only.
+        remember: (url, key) =>
+          Effect.map(Clock.currentTimeMillis, (now) => cache.rememberUrl(url, key, utcDateOf(now)))
+      })
+    })
+  )
+}

@@ -1,5 +1,7 @@
 import { HttpServerResponse } from "@effect/platform"
+import { Effect } from "effect"
 import type { Answer } from "./Answers.js"
+import { COMPRESS_MIN_BYTES, negotiate } from "./Compression.js"
 
 /** Whether an `If-None-Match` header (a list, `*`, weak or strong tags) matches `etag` (weak comparison). */
 export const ifNoneMatches = (header: string | undefined, etag: string): boolean => {
@@ -14,20 +16,39 @@ export const ifNoneMatches = (header: string | undefined, etag: string): boolean
 /** Milliseconds with microsecond precision, as `Server-Timing` shows them. */
 const duration = (ms: number): string => (Math.round(ms * 1000) / 1000).toString()
 
-/**
- * An answer as an HTTP response: 200 with the JSON body, or 304 without one when the client's copy is current.
- * Both carry the validator and the cache headers.
- */
-export const answerResponse = (
-  answer: Answer,
-  ifNoneMatch: string | undefined
-): HttpServerResponse.HttpServerResponse => {
+/** The validator and cache headers every answer carries, 200 or 304. */
+export const answerHeaders = (answer: Answer): Record<string, string> => {
   const headers: Record<string, string> = {
     etag: answer.etag,
     "cache-control": "no-cache",
-    "x-cache": answer.cache
+    "x-cache": answer.cache,
+    vary: "Accept-Encoding"
   }
   if (answer.cache === "MISS") headers["server-timing"] = `db;dur=${duration(answer.dbMs)}`
-  if (ifNoneMatches(ifNoneMatch, answer.etag)) return HttpServerResponse.empty({ status: 304, headers })
-  return HttpServerResponse.text(answer.body, { contentType: "application/json", headers })
+  return headers
+}
+
+/**
+ * An answer as an HTTP response: 304 without a body when the client's copy is current, else 200 with the JSON
+ * body, compressed (once per coding where the answer is cached) when the client accepts it and it is over 1 KiB.
+ */
+export const answerResponse = (
+  answer: Answer,
+  request: { readonly headers: Readonly<Record<string, string | undefined>> }
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const headers = answerHeaders(answer)
+  if (ifNoneMatches(request.headers["if-none-match"], answer.etag)) {
+    return Effect.succeed(HttpServerResponse.empty({ status: 304, headers }))
+  }
+  const coding =
+    Buffer.byteLength(answer.body) > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
+  if (coding === undefined) {
+    return Effect.succeed(HttpServerResponse.text(answer.body, { contentType: "application/json", headers }))
+  }
+  return Effect.map(answer.encoded(coding), (bytes) =>
+    HttpServerResponse.uint8Array(bytes, {
+      contentType: "application/json",
+      headers: { ...headers, "content-encoding": coding }
+    })
+  )
 }

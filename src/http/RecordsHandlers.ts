@@ -3,6 +3,7 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { Effect } from "effect"
 import { QueryEngine } from "../query/QueryEngine.js"
 import { fromReadError } from "./ApiErrors.js"
+import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
 import { compressStream, negotiate } from "./Compression.js"
@@ -13,7 +14,7 @@ import { decodeRequest } from "./RequestDecoding.js"
 
 export const RecordsHandlers = HttpApiBuilder.group(Api, "records", (handlers) =>
   Effect.gen(function* () {
-    const answer = queryHandler(yield* Answers)
+    const answer = queryHandler(yield* Answers, yield* QueryMetrics)
     const engine = yield* QueryEngine
     const slots = yield* ExportSlots
     const chunkRows = yield* ExportChunkRows

@@ -1,5 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
 import { queryHandler } from "./QueryHandler.js"
@@ -13,7 +14,7 @@ import {
 
 export const SummaryHandlers = HttpApiBuilder.group(Api, "summary", (handlers) =>
   Effect.gen(function* () {
-    const answer = queryHandler(yield* Answers)
+    const answer = queryHandler(yield* Answers, yield* QueryMetrics)
     return handlers
       .handle("daily", answer(SummaryDailyParams))
       .handle("monthly", answer(SummaryMonthlyParams))

@@ -45,7 +45,7 @@ const naive = (meta: EntryMeta, file: DbFile, dates: ReadonlyArray<string>) =>
   meta.files.includes(file) &&
   dates.some((d) => meta.window === undefined || (meta.window.from <= d && d <= meta.window.to))
 
-const answer = (key: string) => Effect.succeed({ body: key, dbMs: 0 })
+const answer = (key: string) => Effect.succeed({ body: key, dbMs: 0, rows: 0 })
 
 describe("ResponseCache invalidation", () => {
   it.effect.prop(

@@ -37,7 +37,7 @@ const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) =
     compute: Effect.suspend(() => compute(++runs))
   }
 }
-const body = (n: number): Computed => ({ body: `{"v":${n}}`, dbMs: 1.5 })
+const body = (n: number): Computed => ({ body: `{"v":${n}}`, dbMs: 1.5, rows: 1 })
 
 describe("ResponseCache", () => {
   it.effect("fresh → stale (served at once, one refresh, then HIT) → expired (blocking MISS)", () =>
@@ -219,7 +219,7 @@ describe("ResponseCache", () => {
     Effect.gen(function* () {
       const cache = yield* ResponseCache
       const text = JSON.stringify({ rows: Array.from({ length: 200 }, (_, i) => ({ i, name: "Widget" })) })
-      const { entry } = yield* cache.get("k", META, Effect.succeed({ body: text, dbMs: 0 }))
+      const { entry } = yield* cache.get("k", META, Effect.succeed({ body: text, dbMs: 0, rows: 0 }))
       const gz = yield* entry.encoded("gzip")
       expect(zlib.gunzipSync(gz).toString()).toBe(text)
       expect(yield* entry.encoded("gzip")).toBe(gz)

@@ -50,7 +50,9 @@ describe("ResponseCache SWR, against a model", () => {
         let failing = false
         // The body is the instant it was computed at.
         const compute = Effect.suspend(() =>
-          failing ? Effect.fail("down") : Effect.map(Clock.currentTimeMillis, (t) => ({ body: String(t), dbMs: 0 }))
+          failing
+            ? Effect.fail("down")
+            : Effect.map(Clock.currentTimeMillis, (t) => ({ body: String(t), dbMs: 0, rows: 0 }))
         )
         /** Model: when each key's stored answer was computed. */
         const stored = new Map<string, number>()
