@@ -2,8 +2,10 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { Schema } from "effect"
 import { ApiRecord } from "../domain/ProductionRecord.js"
 import { HealthReport } from "../health/DatabaseHealth.js"
+import { ToolsGroup } from "../tools/ToolsApi.js"
 import { documented, withoutDecodeError } from "./ApiDocs.js"
 import { DatabaseUnavailableBody, InvalidParameterBody, OverloadedBody, QueryTimedOutBody } from "./ApiErrors.js"
+import { MetricsGroup } from "./MetricsApi.js"
 import {
   type EndpointParams,
   ExportParams,
@@ -180,6 +182,8 @@ export class Api extends HttpApi.make("production-analytics")
   .add(CatalogGroup)
   .add(SummaryGroup)
   .add(HealthGroup)
+  .add(MetricsGroup)
+  .add(ToolsGroup)
   .annotate(OpenApi.Title, "Production analytics API")
   .annotate(OpenApi.Version, "1.0.0")
   .annotate(OpenApi.Transform, withoutDecodeError)

@@ -21,7 +21,8 @@ export const CorsConfig: Config.Config<CorsPolicy> = Config.string("CORS_ORIGINS
 )
 
 export const EXPOSED_HEADERS = "ETag, X-Cache, Server-Timing, Retry-After"
-const ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+// POST: the assistant tools (`POST /tools/{name}`) may be called from a browser-based chat front end.
+const ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 const PREFLIGHT_MAX_AGE_SECONDS = "600"
 
 /** The `Access-Control-Allow-Origin` value for a request's `Origin`, or undefined when it is not allowed. */

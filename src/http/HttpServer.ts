@@ -2,13 +2,19 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
+import { ToolsHandlers } from "../tools/ToolsHandlers.js"
+import { ResponseCache } from "../cache/ResponseCache.js"
+import { ChangeDetector } from "../changes/ChangeDetector.js"
+import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
+import { CacheFastPathLive } from "./CacheFastPath.js"
 import { Api } from "./Api.js"
 import { appMiddleware } from "./AppMiddleware.js"
 import { CatalogHandlers } from "./CatalogHandlers.js"
 import { CorsConfig } from "./Cors.js"
 import { ExportSlots } from "./ExportStream.js"
 import { HealthHandlers } from "./HealthHandlers.js"
+import { MetricsHandlers } from "./MetricsHandlers.js"
 import { FastPath, NodeServer } from "./NodeServer.js"
 import { RecordsHandlers } from "./RecordsHandlers.js"
 import { SummaryHandlers } from "./SummaryHandlers.js"
@@ -23,7 +29,7 @@ export const ServerConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers])
+  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers])
 )
 
 /**
@@ -63,5 +69,18 @@ export const HttpAppLive = ServerLive.pipe(
   Layer.provideMerge(NodeServer.Default)
 )
 
-/** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`). */
-export const HttpLive = HttpAppLive.pipe(Layer.provide(Answers.Default))
+/** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`), with its own metrics. */
+export const HttpLive = HttpAppLive.pipe(
+  Layer.provide(Answers.Uncached),
+  Layer.provide([QueryMetrics.Default, ResponseCache.Default])
+)
+
+/**
+ * The service's HTTP app: answers through the response cache (fresh entries served by exact URL from the
+ * synchronous fast path), kept current by the change detector.
+ */
+export const CachedHttpLive = HttpAppLive.pipe(
+  Layer.provide([Answers.Cached, CacheFastPathLive]),
+  Layer.provideMerge(ChangeDetector.Default),
+  Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
+)

@@ -222,7 +222,7 @@ describe("HTTP API", () => {
         for (const [method, target] of [
           ["GET", "/nope"],
           ["GET", "/summary"],
-          ["GET", "/metrics"],
+          ["GET", "/metrics/unknown"],
           ["POST", "/records"]
         ] as const) {
           const response = yield* request(port, target, { method })
@@ -327,13 +327,18 @@ describe("HTTP API", () => {
           "/health",
           "/items",
           "/lines",
+          "/metrics",
+          "/metrics/cache",
+          "/metrics/performance",
           "/records",
           "/records/export",
           "/summary/by-item",
           "/summary/by-line",
           "/summary/daily",
           "/summary/monthly",
-          "/summary/monthly-by-item"
+          "/summary/monthly-by-item",
+          "/tools",
+          "/tools/{name}"
         ])
         const records = spec.paths["/records"]!.get
         expect(records.parameters.map((p) => p.name)).toEqual([
