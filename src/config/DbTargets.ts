@@ -15,12 +15,11 @@ export interface DbTarget {
 
 const target = (file: DbFile, envName: string, fallback: string) =>
   Config.option(Config.nonEmptyString(envName)).pipe(
-    Config.map(
-      (named): DbTarget =>
-        Option.match(named, {
-          onNone: () => ({ file, path: fallback, explicit: false }),
-          onSome: (path) => ({ file, path, explicit: true })
-        })
+    Config.map((named): DbTarget =>
+      Option.match(named, {
+        onNone: () => ({ file, path: fallback, explicit: false }),
+        onSome: (path) => ({ file, path, explicit: true })
+      })
     )
   )
 
@@ -29,9 +28,7 @@ export class DbTargets extends Effect.Service<DbTargets>()("DbTargets", {
   effect: Effect.gen(function* () {
     const live = yield* target("live", "LIVE_DB_PATH", DEFAULT_LIVE_DB_PATH)
     const archive = yield* target("archive", "ARCHIVE_DB_PATH", DEFAULT_ARCHIVE_DB_PATH)
-    const cutover = yield* Schema.Config("CUTOVER_DATE", IsoDate).pipe(
-      Config.withDefault(IsoDate.make("2026-01-01"))
-    )
+    const cutover = yield* Schema.Config("CUTOVER_DATE", IsoDate).pipe(Config.withDefault(IsoDate.make("2026-01-01")))
     return { live, archive, cutover, of: (file: DbFile): DbTarget => (file === "live" ? live : archive) } as const
   })
 }) {}
