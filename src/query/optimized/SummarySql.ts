@@ -57,43 +57,44 @@ const planOf = (q: SummaryQuery): Plan => {
   }
 }
 
-/** The outer grouping key expressions, in output order. */
-const outerKeys = (q: SummaryQuery, plan: Plan): ReadonlyArray<string> => {
+/** The output key columns of a branch reading `grain`, in output order (what the merge groups by). */
+const branchKeys = (q: SummaryQuery, plan: Plan, grain: "day" | "month"): ReadonlyArray<string> => {
   if (q._tag === "summary_daily") return ["period"]
-  return [...(plan.byMonth ? ["substr(period, 1, 7)"] : []), ...plan.groupDims]
+  const month = grain === "month" ? "period" : "substr(period, 1, 7)"
+  return [...(plan.byMonth ? [month] : []), ...plan.groupDims]
 }
 
 /**
  * One file's part of a summary, read from the rollups: whole months from the monthly grain, the ragged days at
- * either end from the daily grain (the daily summary reads only the daily grain). Sums are exact integers;
- * where `item_name` is answered, each group also yields its latest record's key and name.
+ * either end from the daily grain (the daily summary reads only the daily grain). Each branch aggregates to the
+ * output's keys (reading its rollup in key order: the rollups' keys lead with their dimensions) or, when a row is
+ * already one output group, not at all; the caller merges the branches' rows exactly. Where `item_name` is
+ * answered, each row also carries its latest record's key and name.
  */
 export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement => {
   const plan = planOf(q)
   const dims = [...new Set([...plan.groupDims, ...plan.filters.map(([d]) => d)])]
-  const cols = [
-    "period",
-    ...plan.groupDims,
-    "good",
-    "defect",
-    "cnt",
-    ...(plan.latest ? ["last_date", "last_id", "last_name"] : [])
-  ]
   const filterSql = plan.filters.map(([d]) => ` AND ${d} = ?`).join("")
   const filterParams = plan.filters.map(([, v]) => v)
-  const branch = (table: string) => `SELECT ${cols.join(", ")} FROM ${table} WHERE period BETWEEN ? AND ?${filterSql}`
+  const branch = (grain: "day" | "month") => {
+    const keys = branchKeys(q, plan, grain)
+    const rowIsGroup = q._tag === "summary_daily" || (plan.byMonth && grain === "month")
+    const latestKey = "last_date || printf('%020d', last_id)"
+    const values = rowIsGroup
+      ? `good, defect, cnt${plan.latest ? `, ${latestKey}, last_name` : ""}`
+      : `sum(good), sum(defect), sum(cnt)${plan.latest ? `, max(${latestKey}), last_name` : ""}`
+    const table = rollupFor(grain, dims).table
+    const group = rowIsGroup ? "" : ` GROUP BY ${keys.join(", ")}`
+    return `SELECT ${keys.join(", ")}, ${values} FROM ${table} WHERE period BETWEEN ? AND ?${filterSql}${group}`
+  }
   const ranges: Array<readonly [string, string]> = []
   const branches: Array<string> = []
   if (q._tag === "summary_daily") {
-    branches.push(branch(rollupFor("day", dims).table))
+    branches.push(branch("day"))
     ranges.push([window.from, window.to])
   } else {
     const split = splitWindow(window)
-    branches.push(
-      branch(rollupFor("month", dims).table),
-      branch(rollupFor("day", dims).table),
-      branch(rollupFor("day", dims).table)
-    )
+    branches.push(branch("month"), branch("day"), branch("day"))
     ranges.push(
       split.months === undefined ? NO_RANGE : [split.months.from, split.months.to],
       ...[0, 1].map((i): readonly [string, string] => {
@@ -103,12 +104,5 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
     )
   }
   const params: Array<SqlValue> = ranges.flatMap((r) => [r[0], r[1], ...filterParams])
-  const keys = outerKeys(q, plan)
-  const latest = plan.latest ? `, max(last_date || printf('%020d', last_id)) AS latest_key, last_name` : ""
-  return {
-    sql: `SELECT ${keys.join(", ")}, sum(good) AS good, sum(defect) AS defect, sum(cnt) AS cnt${latest}
-  FROM (${branches.join("\n    UNION ALL ")})
-  GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}`,
-    params
-  }
+  return { sql: branches.join("\nUNION ALL "), params }
 }
