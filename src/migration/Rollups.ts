@@ -49,11 +49,19 @@ const inPeriod = (grain: Grain, periodExpr: string): string =>
     ? `production_date = ${periodExpr}`
     : `production_date >= ${periodExpr} || '-' AND production_date < ${periodExpr} || '.'`
 
+/**
+ * The latest record's date and id as one integer: day number (days since 1899-12-31) * 1e10 + id, so dates order
+ * first, ids within a date; exact in a JavaScript number for dates up to 2999 and ids below 1e10.
+ */
+const LATEST_KEY = "(CAST(julianday(last_date) AS INTEGER) - 2415020) * 10000000000 + last_id"
+
 const keyColumns = (r: Rollup): ReadonlyArray<string> => [...r.dims, "period"]
 
 export const createRollupStatements = (r: Rollup): ReadonlyArray<string> => {
+  // last_key orders groups by their latest record as one integer, kept by SQLite itself, so summaries take
+  // max(last_key) instead of building a sortable string per row.
   const latest = r.tracksLatest
-    ? ",\n  last_date TEXT NOT NULL,\n  last_id INTEGER NOT NULL,\n  last_name TEXT NOT NULL"
+    ? `,\n  last_date TEXT NOT NULL,\n  last_id INTEGER NOT NULL,\n  last_name TEXT NOT NULL,\n  last_key INTEGER GENERATED ALWAYS AS (${LATEST_KEY}) STORED`
     : ""
   const dimCols = r.dims.map((d) => `  ${d} TEXT NOT NULL,\n`).join("")
   const statements = [

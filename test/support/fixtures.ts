@@ -272,7 +272,14 @@ export const actualDerived = (db: Database.Database): DerivedTables => {
   const all = (sql: string) => db.prepare(sql).all() as Array<Row>
   return {
     rollups: Object.fromEntries(
-      ROLLUPS.map((r) => [r.table, sortedByKey(all(`SELECT * FROM ${r.table}`), rollupKey(r))])
+      // last_key is a generated column (SQLite derives it from last_date and last_id): compared through those.
+      ROLLUPS.map((r) => [
+        r.table,
+        sortedByKey(
+          all(`SELECT * FROM ${r.table}`).map(({ last_key: _, ...row }) => row),
+          rollupKey(r)
+        )
+      ])
     ),
     items: sortedByKey(all(`SELECT item_code, item_name, cnt FROM items`), (row) => [row.item_code, row.item_name]),
     itemsFts: all(`SELECT rowid AS id, item_name FROM items_fts ORDER BY rowid`),

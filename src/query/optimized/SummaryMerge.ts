@@ -9,7 +9,8 @@ interface Group {
   good: number
   defect: number
   cnt: number
-  latestKey: string
+  /** The latest record's `last_key` (day number * 1e10 + id), -1 when the group tracks none. */
+  latestKey: number
   latestName: string
 }
 
@@ -23,12 +24,12 @@ const mergeGroups = (parts: ReadonlyArray<ReadonlyArray<ReadonlyArray<SqlValue>>
       const keys = row.slice(0, keyCount).map(String)
       const id = keys.join("\u0000")
       const [good, defect, cnt, latestKey, latestName] = row.slice(keyCount)
-      const g = groups.get(id) ?? { keys, good: 0, defect: 0, cnt: 0, latestKey: "", latestName: "" }
+      const g = groups.get(id) ?? { keys, good: 0, defect: 0, cnt: 0, latestKey: -1, latestName: "" }
       g.good += Number(good)
       g.defect += Number(defect)
       g.cnt += Number(cnt)
-      if (latestKey != null && String(latestKey) > g.latestKey) {
-        g.latestKey = String(latestKey)
+      if (latestKey != null && Number(latestKey) > g.latestKey) {
+        g.latestKey = Number(latestKey)
         g.latestName = String(latestName)
       }
       groups.set(id, g)
@@ -47,7 +48,7 @@ const byKeys = (a: Group, b: Group): number => {
 
 /** The name on each item's latest record among all groups of the response (the contract's `item_name` rule). */
 const latestNames = (groups: ReadonlyArray<Group>, itemKeyIndex: number): Map<string, string> => {
-  const best = new Map<string, { key: string; name: string }>()
+  const best = new Map<string, { key: number; name: string }>()
   for (const g of groups) {
     const item = g.keys[itemKeyIndex]!
     const seen = best.get(item)

@@ -79,7 +79,7 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
   const branch = (grain: "day" | "month") => {
     const keys = branchKeys(q, plan, grain)
     const rowIsGroup = q._tag === "summary_daily" || (plan.byMonth && grain === "month")
-    const latestKey = "last_date || printf('%020d', last_id)"
+    const latestKey = "last_key"
     const values = rowIsGroup
       ? `good, defect, cnt${plan.latest ? `, ${latestKey}, last_name` : ""}`
       : `sum(good), sum(defect), sum(cnt)${plan.latest ? `, max(${latestKey}), last_name` : ""}`
