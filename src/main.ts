@@ -1,6 +1,10 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Layer } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { AppLive } from "./app/AppLive.js"
 import { reportStartupFailure } from "./app/StartupFailure.js"
 
-NodeRuntime.runMain(Layer.launch(AppLive).pipe(reportStartupFailure), { disableErrorReporting: true })
+// Logs are JSON lines on stdout (one per event, error answers included), for a log collector to parse.
+NodeRuntime.runMain(Layer.launch(AppLive).pipe(Effect.provide(Logger.json), reportStartupFailure), {
+  disableErrorReporting: true,
+  disablePrettyLogger: true
+})

@@ -32,12 +32,33 @@ interface Inspection {
 /**
  * One file's inspector on a kept read-only connection of its own (never a pool worker, so it answers while
  * heavy queries run). The connection is reopened when the file is replaced (new inode) or after an error, and
- * `max_date` is recomputed only when `data_version` says another connection committed.
+ * `max_date` is recomputed only when `data_version` says another connection committed or the main file was
+ * written (then on a fresh connection, so that damage done in place is seen).
  */
 const makeInspector = (target: DbTarget) => {
   let db: Database.Database | undefined
   let identity = ""
+  /** Size and mtime of the main file when `cached` was read. */
+  let stamp = ""
   let cached: { version: number; maxDate: string | null; migrated: boolean } | undefined
+
+  const read = (conn: Database.Database) => {
+    const row = conn.prepare("SELECT max(production_date) AS d FROM production_records").get() as { d: unknown }
+    return { maxDate: typeof row.d === "string" ? row.d : null, migrated: isMigrated(conn) }
+  }
+
+  /**
+   * Reads the state on a connection of its own, which takes every page (the schema's too) from the disk. The kept
+   * connection's page cache is trusted by SQLite until a commit, so it would not see a file damaged in place.
+   */
+  const readAfresh = () => {
+    const fresh = new Database(target.path, { readonly: true, fileMustExist: true })
+    try {
+      return read(fresh)
+    } finally {
+      fresh.close()
+    }
+  }
 
   const close = () => {
     try {
@@ -66,9 +87,13 @@ const makeInspector = (target: DbTarget) => {
       }
       const version = db.pragma("data_version", { simple: true }) as number
       const journal = db.pragma("journal_mode", { simple: true }) as string
-      if (cached === undefined || cached.version !== version) {
-        const row = db.prepare("SELECT max(production_date) AS d FROM production_records").get() as { d: unknown }
-        cached = { version, maxDate: typeof row.d === "string" ? row.d : null, migrated: isMigrated(db) }
+      // The main file written since (a checkpoint, a commit without WAL, or a write behind SQLite's back).
+      const written = `${stat.size}:${stat.mtimeMs}`
+      if (cached === undefined || written !== stamp) {
+        cached = { version, ...readAfresh() }
+        stamp = written
+      } else if (cached.version !== version) {
+        cached = { version, ...read(db) }
       }
       return {
         state: {

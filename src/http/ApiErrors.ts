@@ -1,6 +1,7 @@
 import { HttpApiSchema, HttpApp, HttpServerResponse } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import type { ReadError } from "../pool/ReadErrors.js"
+import { noteCause } from "./ErrorLog.js"
 
 /**
  * The errors a client can see. Each is a `Schema.TaggedError` (typed in handlers) plus a wire schema that drops
@@ -101,8 +102,23 @@ export const withRetryAfter = HttpApp.appendPreResponseHandler((_request, respon
 export const overloaded = (message: string): Effect.Effect<never, Overloaded> =>
   Effect.zipRight(withRetryAfter, Effect.fail(new Overloaded({ message })))
 
-/** The client-visible form of an internal read error (never with SQL, paths or stacks). */
-export const fromReadError = (error: ReadError): Effect.Effect<never, ReadFailure> => {
+/** What the log line of the answer says caused it (the client gets only `clientFailure`). */
+const logCause = (error: ReadError): string => {
+  switch (error._tag) {
+    case "PoolOverloaded":
+      return `PoolOverloaded: ${error.reason}`
+    case "DatabaseUnavailable":
+      return `DatabaseUnavailable (${error.file}): ${error.reason}`
+    case "QueryTimeout":
+      return `QueryTimeout: past ${error.timeoutMs} ms`
+  }
+}
+
+/** The client-visible form of an internal read error (never with SQL, paths or stacks); the cause goes to the log. */
+export const fromReadError = (error: ReadError): Effect.Effect<never, ReadFailure> =>
+  Effect.zipRight(noteCause(logCause(error)), clientFailure(error))
+
+const clientFailure = (error: ReadError): Effect.Effect<never, ReadFailure> => {
   switch (error._tag) {
     case "PoolOverloaded":
       return overloaded("The service is busy: too many requests are waiting for the database. Retry shortly.")

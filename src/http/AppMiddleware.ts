@@ -3,6 +3,7 @@ import { Cause, Effect, Option, Schema } from "effect"
 import { NotFound, NotFoundBody, errorResponse } from "./ApiErrors.js"
 import { compression } from "./Compression.js"
 import { type CorsPolicy, cors } from "./Cors.js"
+import { logErrors, noteCause } from "./ErrorLog.js"
 
 const NOT_FOUND = Schema.encodeSync(NotFoundBody)(
   new NotFound({ message: "There is no endpoint at this path and method." })
@@ -10,7 +11,8 @@ const NOT_FOUND = Schema.encodeSync(NotFoundBody)(
 
 /**
  * Turns what escapes the HttpApi into contract errors: an unmatched route is 404 `not_found`; anything else (a
- * bug, never client input) is a JSON 500 whose details go to the log only. A client abort stays an interrupt.
+ * bug, never client input) is a JSON 500 whose details go to the log only (`logErrors` writes the line). A client
+ * abort stays an interrupt.
  */
 export const contractFailures = <E, R>(
   app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>
@@ -26,7 +28,7 @@ export const contractFailures = <E, R>(
     }
     if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
     return Effect.as(
-      Effect.logError("request failed unexpectedly", cause),
+      noteCause(`unexpected: ${Cause.pretty(cause)}`),
       errorResponse(500, { code: "internal_error", message: "The service failed to answer this request." })
     )
   })
@@ -35,4 +37,4 @@ export const contractFailures = <E, R>(
 export const appMiddleware =
   (policy: CorsPolicy) =>
   <E, R>(app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>) =>
-    compression(cors(policy)(contractFailures(app)))
+    compression(cors(policy)(logErrors(contractFailures(app))))

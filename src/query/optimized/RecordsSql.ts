@@ -15,9 +15,12 @@ const TRIGRAM = 3
 /** A quoted FTS5 phrase: every character literal. */
 const ftsPhrase = (q: string): string => `"${q.replaceAll('"', '""')}"`
 
+/** FTS5 reads its query as a C string: a NUL would cut the phrase short (a syntax error), so such a `q` scans. */
+const narrowsByTrigrams = (q: string): boolean => [...q].length >= TRIGRAM && !q.includes("\u0000")
+
 /** Items whose name contains `q` (folded): the trigram index narrows, the fold function decides. */
 export const matchingItemsSql = (q: string): SqlStatement =>
-  [...q].length >= TRIGRAM
+  narrowsByTrigrams(q)
     ? {
         sql: `SELECT item_code, item_name FROM items
   WHERE id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?) AND ${FOLD_CONTAINS_SQL_FUNCTION}(item_name, ?)`,
