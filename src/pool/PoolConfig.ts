@@ -2,8 +2,16 @@ import { Config, Effect } from "effect"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
 
-/** Where `scripts/build-worker.ts` writes the bundled worker (repo `dist/`). */
-export const DEFAULT_WORKER_BUNDLE = fileURLToPath(new URL("../../dist/sqlite-worker.mjs", import.meta.url))
+/**
+ * Where `scripts/build-worker.ts` writes the bundled worker: `dist/` at the repo root, found from this module's
+ * place (`src/pool/` from source; `dist/` itself when the app runs from its own bundle, `dist/main.mjs`).
+ */
+export const DEFAULT_WORKER_BUNDLE = fileURLToPath(
+  new URL(
+    new URL(".", import.meta.url).pathname.endsWith("/dist/") ? "./sqlite-worker.mjs" : "../../dist/sqlite-worker.mjs",
+    import.meta.url
+  )
+)
 
 /**
  * How a worker thread starts: `bundle` runs the esbuild bundle (~0.2 s to start), `source` runs the TypeScript
