@@ -1,12 +1,11 @@
 import type * as Http from "node:http"
 import { Cause, Config, Effect, Option, Stream } from "effect"
 import type { DateWindow } from "../domain/DateWindow.js"
-import { API_RECORD_FIELDS, type ApiRecord } from "../domain/ProductionRecord.js"
+import { CSV_HEADER } from "../domain/RecordLines.js"
 import { type RecordFilters, type RecordPosition, RecordsQuery } from "../query/Query.js"
-import type { RecordsPage } from "../query/QueryResults.js"
+import type { ExportChunk } from "../query/QueryResults.js"
 import { overloaded } from "./ApiErrors.js"
 import type { ExportFormat } from "./QueryParams.js"
-import { writeRecord } from "./ResponseBody.js"
 
 /** Rows per keyset chunk: each chunk is one engine call, so no worker or read transaction spans two chunks. */
 export const ExportChunkRows = Config.integer("EXPORT_CHUNK_ROWS").pipe(
@@ -19,33 +18,6 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: "application/x-ndjson"
 }
 
-const needsQuotes = /[",\r\n]/
-
-/** RFC 4180: a field holding a comma, quote, CR or LF is quoted, its quotes doubled. */
-export const csvField = (value: unknown): string => {
-  if (typeof value === "number") return String(value)
-  const text = String(value)
-  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
-export const CSV_HEADER = `${API_RECORD_FIELDS.join(",")}\r\n`
-
-export const csvLine = (record: ApiRecord): string => {
-  let line = ""
-  for (let i = 0; i < API_RECORD_FIELDS.length; i++) {
-    line += (i === 0 ? "" : ",") + csvField(record[API_RECORD_FIELDS[i]!])
-  }
-  return `${line}\r\n`
-}
-
-const ndjsonLine = (record: ApiRecord): string => `${writeRecord(record)}\n`
-
-const encodeRows = (rows: ReadonlyArray<ApiRecord>, line: (r: ApiRecord) => string, prefix = ""): Uint8Array => {
-  let text = prefix
-  for (const row of rows) text += line(row)
-  return Buffer.from(text, "utf8")
-}
-
 export interface ExportSelection {
   readonly window: DateWindow
   readonly filters: RecordFilters
@@ -53,25 +25,29 @@ export interface ExportSelection {
 }
 
 /**
- * The export body: the records of the selection in `/records` order, read chunk by chunk through `run`. The
- * first chunk is read before the stream is returned, so a failure there is still an ordinary error response;
- * later chunks are read as the client consumes the body (the response's back-pressure paces the reads).
+ * The export body: the records of the selection in `/records` order, chunk by chunk (each chunk one engine call,
+ * its lines built where the rows are read). The first chunk is read before the stream is returned, so a failure
+ * there is still an ordinary error response; later chunks are read as the client consumes the body (the
+ * response's back-pressure paces the reads).
  */
 export const exportStream = <E>(
-  run: (query: RecordsQuery) => Effect.Effect<RecordsPage, E>,
+  chunk: (query: RecordsQuery, format: ExportFormat) => Effect.Effect<ExportChunk, E>,
   selection: ExportSelection,
   chunkRows: number
 ): Effect.Effect<Stream.Stream<Uint8Array, E>, E> => {
   const fetch = (after: RecordPosition | undefined) =>
-    run(new RecordsQuery({ window: selection.window, filters: selection.filters, limit: chunkRows, after }))
-  const line = selection.format === "csv" ? csvLine : ndjsonLine
+    chunk(
+      new RecordsQuery({ window: selection.window, filters: selection.filters, limit: chunkRows, after }),
+      selection.format
+    )
+  const bytes = (text: string) => Buffer.from(text, "utf8")
   return Effect.map(fetch(undefined), (first) => {
-    const head = Stream.succeed(encodeRows(first.rows, line, selection.format === "csv" ? CSV_HEADER : ""))
-    if (first.next === null || first.rows.length === 0) return head
+    const head = Stream.succeed(bytes((selection.format === "csv" ? CSV_HEADER : "") + first.text))
+    if (first.next === null || first.rows === 0) return head
     const rest = Stream.paginateEffect(first.next, (after) =>
       Effect.map(fetch(after), (page): readonly [Uint8Array, Option.Option<RecordPosition>] => [
-        encodeRows(page.rows, line),
-        page.rows.length === 0 ? Option.none() : Option.fromNullable(page.next)
+        bytes(page.text),
+        page.rows === 0 ? Option.none() : Option.fromNullable(page.next)
       ])
     )
     return Stream.concat(head, rest)

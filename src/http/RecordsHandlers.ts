@@ -23,7 +23,7 @@ export const RecordsHandlers = HttpApiBuilder.group(Api, "records", (handlers) =
         const selection = yield* decodeRequest(ExportParams, request)
         // Held until the request's scope closes, i.e. after the last byte of the body (or its failure).
         yield* slots.acquire
-        const body = yield* Effect.catchAll(exportStream(engine.run, selection, chunkRows), fromReadError)
+        const body = yield* Effect.catchAll(exportStream(engine.exportChunk, selection, chunkRows), fromReadError)
         const coding = negotiate(request.headers["accept-encoding"])
         const headers: Record<string, string> = {
           "cache-control": "no-store",

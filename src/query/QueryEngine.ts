@@ -13,6 +13,8 @@ import type {
   SummaryMonthlyQuery
 } from "./Query.js"
 import type {
+  ExportChunk,
+  ExportFormat,
   ByItemRow,
   ByLineRow,
   DailyRow,
@@ -53,6 +55,8 @@ export class QueryEngine extends Context.Tag("QueryEngine")<
   {
     readonly name: "optimized" | "reference"
     readonly run: <Q extends Query>(query: Q) => Effect.Effect<ResultOf<Q>, ReadError>
+    /** One keyset chunk of `/records/export`: the page of `query` as export lines. */
+    readonly exportChunk: (query: RecordsQuery, format: ExportFormat) => Effect.Effect<ExportChunk, ReadError>
   }
 >() {}
 
@@ -62,12 +66,14 @@ export interface QueryHandlers {
   readonly items: (q: ItemsQuery) => Effect.Effect<ItemsResult, ReadError>
   readonly lines: (q: LinesQuery) => Effect.Effect<LinesResult, ReadError>
   readonly summary: (q: SummaryQuery) => Effect.Effect<SummaryResult<SummaryRow>, ReadError>
+  readonly exportChunk: (q: RecordsQuery, format: ExportFormat) => Effect.Effect<ExportChunk, ReadError>
 }
 
 export type SummaryRow = DailyRow | MonthlyRow | ByItemRow | ByLineRow | MonthlyByItemRow
 
 export const engineOf = (name: QueryEngine["Type"]["name"], handlers: QueryHandlers): QueryEngine["Type"] => ({
   name,
+  exportChunk: handlers.exportChunk,
   run: <Q extends Query>(query: Q): Effect.Effect<ResultOf<Q>, ReadError> => {
     // Each handler answers exactly its query's ResultOf; TypeScript cannot narrow Q through the switch.
     const q = query as Query

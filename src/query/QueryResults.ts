@@ -35,3 +35,12 @@ export type MonthlyByItemRow = {
 export interface SummaryResult<Row> {
   readonly rows: ReadonlyArray<Row>
 }
+
+export type ExportFormat = "csv" | "ndjson"
+
+/** A chunk of an export: the records' lines (CSV without header, or NDJSON), their count, where the next begins. */
+export interface ExportChunk {
+  readonly text: string
+  readonly rows: number
+  readonly next: RecordPosition | null
+}

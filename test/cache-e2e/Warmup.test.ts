@@ -66,6 +66,7 @@ const gatedEngine = (gate: Gate) =>
       const engine = yield* QueryEngine
       const held = QueryEngine.of({
         name: engine.name,
+        exportChunk: engine.exportChunk,
         run: (query) =>
           Effect.sync(() => gate.waiting++).pipe(
             Effect.zipRight(Deferred.await(gate.open)),

@@ -120,6 +120,11 @@ const ControlledEngine = (control: EngineControl) =>
           Effect.zipRight(
             Effect.suspend(() => control.before(query)),
             inner.run(query)
+          ),
+        exportChunk: (query, format) =>
+          Effect.zipRight(
+            Effect.suspend(() => control.before(query)),
+            inner.exportChunk(query, format)
           )
       })
     )

@@ -159,5 +159,28 @@ layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
         }),
       { fastCheck: { numRuns: 60 } }
     )
+
+    it.effect.prop(
+      "export chunks (lines built in SQL) equal the reference's lines, CSV and NDJSON",
+      [
+        windowArb,
+        maybe(itemArb),
+        maybe(lotArb),
+        maybe(qArb),
+        fc.constantFrom("csv" as const, "ndjson" as const),
+        limitArb
+      ],
+      ([window, item_code, lot_prefix, q, format, limit]) =>
+        Effect.gen(function* () {
+          const { optimized, reference } = yield* Engines
+          const query = new RecordsQuery({ window, filters: { item_code, lot_prefix, q }, limit, after: undefined })
+          const [got, want] = yield* Effect.all([
+            optimized.exportChunk(query, format),
+            reference.exportChunk(query, format)
+          ])
+          expect(got).toEqual(want)
+        }),
+      { fastCheck: { numRuns: 100 } }
+    )
   }
 )

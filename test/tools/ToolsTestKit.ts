@@ -130,6 +130,7 @@ const CountingEngine = (log: EngineLog) =>
     Effect.map(QueryEngine, (inner) =>
       QueryEngine.of({
         name: inner.name,
+        exportChunk: inner.exportChunk,
         run: (query) =>
           Effect.zipRight(
             Effect.sync(() => log.runs.push(query._tag)),

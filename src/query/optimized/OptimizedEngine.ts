@@ -7,11 +7,11 @@ import type { ApiRecord } from "../../domain/ProductionRecord.js"
 import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
 import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
-import type { ItemsQuery, RecordsQuery, SummaryQuery } from "../Query.js"
+import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
-import type { ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
-import { LINES_SQL, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
+import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
+import { LINES_SQL, exportLinesSql, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
 
@@ -58,25 +58,54 @@ export const make = Effect.gen(function* () {
       { concurrency: "unbounded" }
     )
 
-  /** Live rows all sort before archive rows, so parts are read in order and reading stops once the page is full. */
-  const records = (q: RecordsQuery) =>
+  /**
+   * A keyset page in the contract's order: live rows all sort before archive rows, so the parts are read in
+   * order and reading stops once the page is full (limit + 1 rows tell whether more follow).
+   */
+  const pageOf = <Row>(
+    q: RecordsQuery,
+    statement: (part: RoutedPart, after: RecordPosition | undefined, limit: number) => SqlStatement,
+    decode: (file: DbFile, row: ReadonlyArray<SqlValue>) => { readonly row: Row; readonly position: RecordPosition }
+  ) =>
     Effect.gen(function* () {
-      const rows: Array<ApiRecord> = []
+      const rows: Array<{ readonly row: Row; readonly position: RecordPosition }> = []
       for (const part of partsOf(q.window)) {
         if (rows.length > q.limit) break
         if (q.after !== undefined && part.file === "live" && q.after.source === "archive") continue
         const after = q.after !== undefined && q.after.source === part.file ? q.after : undefined
-        const result = yield* run(part.file, recordsSql(part.window, q.filters, after, q.limit + 1 - rows.length))
-        for (const r of result.rows) rows.push(toRecord(part.file, r))
+        const result = yield* run(part.file, statement(part, after, q.limit + 1 - rows.length))
+        for (const r of result.rows) rows.push(decode(part.file, r))
       }
       const page = rows.slice(0, q.limit)
-      const last = page[page.length - 1]
-      const next =
-        rows.length > q.limit && last !== undefined
-          ? { production_date: last.production_date, source: last.source, id: last.id }
-          : null
-      return { rows: page, next } satisfies RecordsPage
+      const next = rows.length > q.limit ? (page[page.length - 1]?.position ?? null) : null
+      return { rows: page.map((r) => r.row), next }
     })
+
+  const records = (q: RecordsQuery) =>
+    Effect.map(
+      pageOf(
+        q,
+        (part, after, limit) => recordsSql(part.window, q.filters, after, limit),
+        (file, r) => {
+          const row = toRecord(file, r)
+          return { row, position: { production_date: row.production_date, source: file, id: row.id } }
+        }
+      ),
+      (page): RecordsPage => page
+    )
+
+  const exportChunk = (q: RecordsQuery, format: ExportFormat) =>
+    Effect.map(
+      pageOf(
+        q,
+        (part, after, limit) => exportLinesSql(part.window, q.filters, after, limit, format, part.file),
+        (file, r) => ({
+          row: r[0] as string,
+          position: { production_date: r[1] as string, source: file, id: r[2] as number }
+        })
+      ),
+      (page): ExportChunk => ({ text: page.rows.join(""), rows: page.rows.length, next: page.next })
+    )
 
   const items = (q: ItemsQuery) =>
     Effect.map(onEveryFile(itemsSql(q.q, q.limit + 1)), (results): ItemsResult => {
@@ -117,7 +146,7 @@ export const make = Effect.gen(function* () {
       })
     )
 
-  return engineOf("optimized", { records, items, lines: () => lines, summary })
+  return engineOf("optimized", { records, items, lines: () => lines, summary, exportChunk })
 })
 
 /** The optimized engine: needs the read pool and the targets; refuses to build on unusable or un-migrated files. */

@@ -31,16 +31,12 @@ export const matchingItemsSql = (q: string): SqlStatement =>
 export const RECORD_SELECT = `SELECT id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity
   FROM production_records`
 
-/**
- * One file's part of a `/records` page, in the contract's order (date desc, id desc), starting strictly after
- * `after` (keyset), at most `limit` rows. Every filter is an index range or an equality.
- */
-export const recordsSql = (
+/** Where one file's part of a `/records` selection lies, strictly after `after` (keyset). */
+const recordsWhere = (
   window: DateWindow,
   filters: RecordFilters,
-  after: { readonly production_date: string; readonly id: number } | undefined,
-  limit: number
-): SqlStatement => {
+  after: { readonly production_date: string; readonly id: number } | undefined
+): { readonly where: string; readonly params: Array<SqlValue> } => {
   const where: Array<string> = ["production_date BETWEEN ? AND ?"]
   const params: Array<SqlValue> = [window.from, window.to]
   if (filters.item_code !== undefined) {
@@ -65,12 +61,57 @@ export const recordsSql = (
     where.push("(production_date, id) < (?, ?)")
     params.push(after.production_date, after.id)
   }
-  params.push(limit)
+  return { where: where.join(" AND "), params }
+}
+
+type After = { readonly production_date: string; readonly id: number } | undefined
+
+/**
+ * One file's part of a `/records` page, in the contract's order (date desc, id desc), starting strictly after
+ * `after` (keyset), at most `limit` rows. Every filter is an index range or an equality.
+ */
+export const recordsSql = (window: DateWindow, filters: RecordFilters, after: After, limit: number): SqlStatement => {
+  const { where, params } = recordsWhere(window, filters, after)
   return {
     sql: `${RECORD_SELECT}
-  WHERE ${where.join(" AND ")}
+  WHERE ${where}
   ORDER BY production_date DESC, id DESC LIMIT ?`,
-    params
+    params: [...params, limit]
+  }
+}
+
+/** RFC 4180 in SQL: a text field holding a comma, quote, CR or LF is quoted, its quotes doubled. */
+const csvText = (column: string) =>
+  `CASE WHEN ${column} GLOB '*[",\r\n]*' THEN '"' || replace(${column}, '"', '""') || '"' ELSE ${column} END`
+
+/**
+ * Each record's export line, built by SQLite (C code, one string per row) rather than as an object per row in
+ * JavaScript: an export moves millions of rows. Field order and quoting as `/records` and RFC 4180 / NDJSON say.
+ */
+const exportLine = (format: "csv" | "ndjson", source: string): string =>
+  format === "csv"
+    ? `'${source},' || id || ',' || ${["production_date", "item_code", "item_name", "lot_number", "line_code"]
+        .map(csvText)
+        .join(" || ',' || ")} || ',' || good_quantity || ',' || defect_quantity || char(13, 10)`
+    : `json_object('source', '${source}', 'id', id, 'production_date', production_date, 'item_code', item_code,
+      'item_name', item_name, 'lot_number', lot_number, 'line_code', line_code, 'good_quantity', good_quantity,
+      'defect_quantity', defect_quantity) || char(10)`
+
+/** One file's part of an export chunk: `[line, production_date, id]` per record, in `/records` order. */
+export const exportLinesSql = (
+  window: DateWindow,
+  filters: RecordFilters,
+  after: After,
+  limit: number,
+  format: "csv" | "ndjson",
+  source: "live" | "archive"
+): SqlStatement => {
+  const { where, params } = recordsWhere(window, filters, after)
+  return {
+    sql: `SELECT ${exportLine(format, source)}, production_date, id FROM production_records
+  WHERE ${where}
+  ORDER BY production_date DESC, id DESC LIMIT ?`,
+    params: [...params, limit]
   }
 }
 

@@ -1,4 +1,5 @@
 import { type ConfigError, Effect, Layer } from "effect"
+import { csvLine, ndjsonLine } from "../../domain/RecordLines.js"
 import { DbTargets } from "../../config/DbTargets.js"
 import type { DbFile } from "../../domain/DbFile.js"
 import type { ApiRecord } from "../../domain/ProductionRecord.js"
@@ -154,7 +155,12 @@ const make = Effect.gen(function* () {
   return QueryEngine.of({
     name: "reference",
     // Each case above returns exactly `ResultOf` of its query class; TypeScript cannot narrow `Q` through a switch.
-    run: <Q extends Query>(query: Q) => dispatch(query) as Effect.Effect<ResultOf<Q>, ReadError>
+    run: <Q extends Query>(query: Q) => dispatch(query) as Effect.Effect<ResultOf<Q>, ReadError>,
+    exportChunk: (query, format) =>
+      Effect.map(records(query), (page) => {
+        const line = format === "csv" ? csvLine : ndjsonLine
+        return { text: page.rows.map(line).join(""), rows: page.rows.length, next: page.next }
+      })
   })
 })
 

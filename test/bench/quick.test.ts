@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import { SERIES } from "../../scripts/bench/Chart.js"
+import { REPORT_SECTIONS } from "../../scripts/bench/Report.js"
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), "bench-quick-test-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Runs the bench script as a child process, killed if it outlives `timeoutMs`. */
+const bench = (args: ReadonlyArray<string>, timeoutMs: number) =>
+  new Promise<{ code: number | null; output: string; seconds: number }>((resolve) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench.ts", ...args], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()))
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      resolve({ code, output, seconds: (performance.now() - started) / 1000 })
+    })
+  })
+
+describe("scripts/bench.ts", () => {
+  it("prints its usage with --help", async () => {
+    const run = await bench(["--help"], 30_000)
+    expect(run.code).toBe(0)
+    expect(run.output).toContain("--quick")
+    expect(run.output).toContain("--data-dir")
+  })
+
+  it("runs --quick end to end on fresh small data in well under a minute, writing the report and its chart", async () => {
+    const out = join(dir, "report.md")
+    const run = await bench(["--quick", "--out", out], 110_000)
+    expect(run.code, run.output.slice(-3000)).toBe(0)
+    expect(run.seconds).toBeLessThan(60)
+
+    const report = readFileSync(out, "utf8")
+    let at = -1
+    for (const title of REPORT_SECTIONS) {
+      const next = report.indexOf(`\n${title}`)
+      expect(next, `section ${title}`).toBeGreaterThan(at)
+      at = next
+    }
+    expect(report).toContain("node --import tsx scripts/bench.ts --quick --out")
+    const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## 1."))
+    expect(targets.match(/\|\s*(\*\*(pass|FAIL)\*\*|n\/a)\s*\|$/gm)?.length).toBe(8)
+    expect(report).toContain("![baseline vs optimized vs floors per endpoint](report.svg)")
+
+    const chart = readFileSync(join(dir, "report.svg"), "utf8")
+    expect(chart.startsWith("<svg")).toBe(true)
+    for (const series of SERIES) expect(chart).toContain(series)
+  }, 120_000)
+})
