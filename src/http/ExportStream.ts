@@ -50,7 +50,8 @@ export const exportStream = <E>(
         page.rows === 0 ? Option.none() : Option.fromNullable(page.next)
       ])
     )
-    return Stream.concat(head, rest)
+    // One chunk read ahead: the worker reads the next chunk while this one is written to the socket.
+    return Stream.concat(head, Stream.buffer(rest, { capacity: 1 }))
   })
 }
 
