@@ -1,0 +1,97 @@
+import { Effect, Either, Layer, ManagedRuntime } from "effect"
+import { DbTargets } from "../../src/config/DbTargets.js"
+import type { DbFile } from "../../src/domain/DbFile.js"
+import type { IsoDate } from "../../src/domain/IsoDate.js"
+import {
+  type EndpointParams,
+  ItemsParams,
+  LinesParams,
+  RecordsParams,
+  SummaryByItemParams,
+  SummaryByLineParams,
+  SummaryDailyParams,
+  SummaryMonthlyByItemParams,
+  SummaryMonthlyParams,
+  decodeParams
+} from "../../src/http/QueryParams.js"
+import { FileConnection, type FileConnectionOptions } from "../../src/pool/FileConnection.js"
+import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
+import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
+import type { Query } from "../../src/query/Query.js"
+import { QueryEngine } from "../../src/query/QueryEngine.js"
+import { databaseMillis, traced } from "../../src/query/QueryTrace.js"
+import type { DataFiles } from "./DataPrep.js"
+
+const PARAMS: Readonly<Record<string, EndpointParams<Query>>> = {
+  "/records": RecordsParams,
+  "/items": ItemsParams,
+  "/lines": LinesParams,
+  "/summary/daily": SummaryDailyParams,
+  "/summary/monthly": SummaryMonthlyParams,
+  "/summary/by-item": SummaryByItemParams,
+  "/summary/by-line": SummaryByLineParams,
+  "/summary/monthly-by-item": SummaryMonthlyByItemParams
+}
+
+/** The engine's query for a request URL, decoded by the service's own parameter rules. */
+export const queryOf = (url: string, today: IsoDate): Query => {
+  const at = url.indexOf("?")
+  const path = at < 0 ? url : url.slice(0, at)
+  const params = PARAMS[path]
+  if (params === undefined) throw new Error(`no query endpoint at ${path}`)
+  const decoded = decodeParams(params, at < 0 ? "" : url.slice(at + 1), today)
+  if (Either.isLeft(decoded)) throw new Error(`${url}: ${decoded.left.message}`)
+  return decoded.right
+}
+
+export interface InProcessEngine {
+  /** Runs the query of `url` as the service's optimized engine would, returning its statements' time, ms. */
+  readonly statementMs: (url: string) => Promise<number>
+  /** Runs one statement on one file's connection, returning its time, ms. */
+  readonly sqlMs: (file: DbFile, sql: string, params: ReadonlyArray<SqlValue>) => Promise<number>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * The optimized engine in this process, its read pool replaced by one `FileConnection` per file (the class the
+ * pool's workers open their files with: read-only, the pragma set, the fold function, raw rows, cached
+ * statements), run synchronously on this thread. What it measures is the statements' own time: the database floor.
+ */
+export const makeInProcessEngine = async (
+  files: DataFiles,
+  cutover: IsoDate,
+  today: IsoDate,
+  options: FileConnectionOptions
+): Promise<InProcessEngine> => {
+  const connections: Record<DbFile, FileConnection> = {
+    live: new FileConnection("live", files.live, options),
+    archive: new FileConnection("archive", files.archive, options)
+  }
+  const pool = ReadPool.of({
+    run: (request) =>
+      Effect.orDie(
+        Effect.map(connections[request.file].run(request.sql, request.params), (out) => ({ ...out, workerId: 0 }))
+      ),
+    stats: Effect.succeed({ size: 1, idle: 1, waiting: 0, inFlight: 0, retired: 0, timeouts: 0, rejections: 0 })
+  })
+  const target = (file: DbFile) => ({ file, path: files[file], explicit: true })
+  const targets = DbTargets.make({ live: target("live"), archive: target("archive"), cutover, of: target })
+  const runtime = ManagedRuntime.make(
+    OptimizedEngineLive.pipe(
+      Layer.provide(Layer.succeed(ReadPool, pool)),
+      Layer.provide(Layer.succeed(DbTargets, targets))
+    )
+  )
+  const engine = await runtime.runPromise(QueryEngine)
+  return {
+    statementMs: (url) =>
+      runtime.runPromise(Effect.map(traced(engine.run(queryOf(url, today))), ([, reads]) => databaseMillis(reads))),
+    sqlMs: (file, sql, params) =>
+      runtime.runPromise(Effect.map(Effect.orDie(connections[file].run(sql, params)), (o) => o.endedAt - o.startedAt)),
+    close: async () => {
+      await runtime.dispose()
+      connections.live.close()
+      connections.archive.close()
+    }
+  }
+}

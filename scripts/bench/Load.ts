@@ -1,0 +1,70 @@
+import autocannon from "autocannon"
+
+export interface LoadResult {
+  readonly requests: number
+  readonly durationS: number
+  readonly rps: number
+  readonly bytesPerS: number
+  /** Latencies, ms (autocannon's histogram: whole milliseconds). */
+  readonly p50: number
+  readonly p99: number
+  readonly max: number
+  readonly errors: number
+  readonly timeouts: number
+  readonly non2xx: number
+}
+
+export interface LoadSpec {
+  readonly base: string
+  /** One fixed path, or a rotation: the paths drawn in the order of `sequence` (indexes into `paths`). */
+  readonly path: string | { readonly paths: ReadonlyArray<string>; readonly sequence: Int32Array }
+  readonly connections: number
+  readonly durationS: number
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** Requests each connection cycles through: prebuilt once, so the generator spends no time building them. */
+const PER_CONNECTION = 1000
+
+/**
+ * One autocannon run (programmatic API, in this process), bounded by its duration. A rotation gives each
+ * connection its own slice of the sequence, set up front (`setupClient`): a per-request `setupRequest` rebuilt
+ * every request and capped the generator far below the server.
+ */
+export const runLoad = async (spec: LoadSpec): Promise<LoadResult> => {
+  const rotation = typeof spec.path === "string" ? undefined : spec.path
+  let clients = 0
+  const result = await autocannon({
+    url: spec.base + (typeof spec.path === "string" ? spec.path : "/"),
+    connections: spec.connections,
+    duration: spec.durationS,
+    timeout: 10,
+    ...(spec.headers === undefined ? {} : { headers: { ...spec.headers } }),
+    ...(rotation === undefined
+      ? {}
+      : {
+          setupClient: (client: autocannon.Client) => {
+            const offset = Math.floor((clients++ * rotation.sequence.length) / spec.connections)
+            client.setRequests(
+              Array.from({ length: PER_CONNECTION }, (_, i) => ({
+                method: "GET" as const,
+                path: rotation.paths[rotation.sequence[(offset + i) % rotation.sequence.length]!]!
+              }))
+            )
+          }
+        })
+  })
+  const requests = result.requests.total
+  return {
+    requests,
+    durationS: result.duration,
+    rps: requests / result.duration,
+    bytesPerS: result.throughput.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx
+  }
+}

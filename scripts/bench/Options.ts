@@ -1,0 +1,116 @@
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+
+export interface Scale {
+  readonly rowsPerDay: number
+  readonly from: string
+  readonly to: string
+}
+
+export interface BenchOptions {
+  readonly quick: boolean
+  readonly out: string
+  readonly chart: string
+  readonly durationS: number
+  readonly connections: number
+  readonly repeats: number
+  /** Undefined in a quick run without `--data-dir`: it seeds a temp dir of its own. */
+  readonly dataDir: string | undefined
+  readonly scale: Scale
+  readonly distinctUrls: number
+  readonly fromSource: boolean
+}
+
+const FULL_SCALE: Scale = { rowsPerDay: 3000, from: "2024-01-01", to: "2026-11-27" }
+const QUICK_SCALE: Scale = { rowsPerDay: 50, from: "2025-01-01", to: "2026-03-31" }
+
+export const HELP = `Usage: npm run bench -- [options]
+       node --import tsx scripts/bench.ts [options]
+
+Measures the service against the baseline and the floors of the performance spec, in one process tree, and
+writes a Markdown report with every comparison table, the targets with pass/fail, the machine and the exact
+command, plus one SVG chart (baseline vs optimized vs floors per endpoint, log scale).
+
+Steps: data (built once, cached) → bundles of the current sources (.bench/app, .bench/worker) → optimized
+engine, cache off (uncached latency per shape, export) → in-process: database floor, pragmas, cross-DB halves
+through the read pool → cache on with the HTTP floor beside it (cached latency, hot path vs bare node:http,
+mixed workload) → baseline (reference engine on the un-migrated copies) → start-up spawns → report. Servers
+are child processes on loopback ports; load comes from autocannon's programmatic API.
+A full run on the benchmark-scale data takes about 20 minutes, most of it the baseline's scans.
+
+Options:
+  --quick            smoke run (< 1 min): seeds small data into a temp dir, 2 s loads, 1 repeat
+  --from-source      run the service as node --import tsx src/main.ts instead of its bundle (as npm start
+                     runs it; the bench bundles the current sources into .bench/app/ first)
+  --out FILE         report path [BENCHMARKS.md; quick: a temp file]
+  --chart FILE       chart path [the report's path with .svg instead of .md]
+  --duration S       seconds of each load run; warm-ups and the hot path take a quarter and a half [20; quick 2]
+  --connections N    connections of the load runs [100]
+  --repeats N        repeats of every measurement; the report gives medians [5; quick 1]
+  --distinct N       distinct URLs in the mixed workload [300; quick 60]
+  --data-dir DIR     data cache [./.bench/data; quick: a temp dir]. Holds raw/live.db, raw/archive.db
+                     (un-migrated, for the baseline) and migrated/live.db, migrated/archive.db. Whatever is
+                     absent is built: raw by the seed generator, migrated as a copy of raw, then migrated.
+                     Copies or hard links of existing files skip the build.
+  --rows-per-day N   scale of data built here [${FULL_SCALE.rowsPerDay}; quick ${QUICK_SCALE.rowsPerDay}]
+  --from DATE        first date of data built here [${FULL_SCALE.from}; quick ${QUICK_SCALE.from}]
+  --to DATE          last date of data built here [${FULL_SCALE.to}; quick ${QUICK_SCALE.to}]
+  -h, --help         this text`
+
+const positive = (flag: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got ${value}`)
+  return n
+}
+
+const date = (flag: string, value: string | undefined, fallback: string): string => {
+  if (value === undefined) return fallback
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error(`--${flag} must be YYYY-MM-DD, got ${value}`)
+  return value
+}
+
+/** Parses the command line; `undefined` when `--help` was asked for. */
+export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefined => {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: "boolean" },
+      "from-source": { type: "boolean" },
+      out: { type: "string" },
+      chart: { type: "string" },
+      duration: { type: "string" },
+      connections: { type: "string" },
+      repeats: { type: "string" },
+      distinct: { type: "string" },
+      "data-dir": { type: "string" },
+      "rows-per-day": { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      help: { type: "boolean", short: "h" }
+    }
+  })
+  if (v.help === true) return undefined
+  const quick = v.quick === true
+  const base = quick ? QUICK_SCALE : FULL_SCALE
+  const out = v.out ?? (quick ? join(tmpdir(), `bench-quick-${process.pid}.md`) : "BENCHMARKS.md")
+  return {
+    quick,
+    out,
+    chart: v.chart ?? `${out.replace(/\.md$/i, "")}.svg`,
+    durationS: positive("duration", v.duration, quick ? 2 : 20),
+    connections: Math.round(positive("connections", v.connections, 100)),
+    repeats: Math.round(positive("repeats", v.repeats, quick ? 1 : 5)),
+    distinctUrls: Math.round(positive("distinct", v.distinct, quick ? 60 : 300)),
+    fromSource: v["from-source"] === true,
+    dataDir: v["data-dir"] ?? (quick ? undefined : ".bench/data"),
+    scale: {
+      rowsPerDay: Math.round(positive("rows-per-day", v["rows-per-day"], base.rowsPerDay)),
+      from: date("from", v.from, base.from),
+      to: date("to", v.to, base.to)
+    }
+  }
+}

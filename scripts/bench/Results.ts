@@ -1,0 +1,71 @@
+import type { IsoDate } from "../../src/domain/IsoDate.js"
+import type { CrossDbResult } from "./CrossDb.js"
+import type { DataProfile } from "./DataProfile.js"
+import type { ExportRun } from "./Export.js"
+import type { HotPathResult } from "./HotPath.js"
+import type { ShapeRun } from "./Latency.js"
+import type { Machine } from "./Machine.js"
+import type { MixedResult } from "./Mixed.js"
+import type { BenchOptions } from "./Options.js"
+import type { PragmaConfigResult } from "./Pragmas.js"
+import type { Endpoint } from "./Shapes.js"
+import type { StartSample } from "./Startup.js"
+import { median, percentile } from "./Stats.js"
+
+/** Everything one run measured; the shape arrays are index-aligned (the same resolved shapes, in order). */
+export interface BenchResults {
+  readonly options: BenchOptions
+  readonly command: string
+  /** The sources measured (commit, and whether the work tree differed from it). */
+  readonly revision: string
+  readonly machine: Machine
+  readonly loadAtEnd: string
+  readonly date: string
+  readonly totalS: number
+  readonly dataDir: string | undefined
+  readonly profile: DataProfile
+  readonly cutover: IsoDate
+  readonly baseline: ReadonlyArray<ShapeRun>
+  readonly optimized: ReadonlyArray<ShapeRun>
+  readonly cached: ReadonlyArray<ShapeRun>
+  /** The bare `node:http` server's answer of each shape's body size, one connection. */
+  readonly httpFloor: ReadonlyArray<ShapeRun>
+  /** Statement time in-process per shape URL. */
+  readonly dbFloor: ReadonlyMap<string, ReadonlyArray<number>>
+  readonly hotPath: HotPathResult
+  readonly mixed: MixedResult
+  readonly crossDb: CrossDbResult
+  readonly exportPath: string
+  readonly exportRuns: ReadonlyArray<ExportRun>
+  /** The optimized server's `RssAnon` right after it started serving, bytes. */
+  readonly anonAtStart: number
+  readonly starts: ReadonlyArray<StartSample>
+  readonly pragmaShapes: ReadonlyArray<string>
+  readonly pragmas: ReadonlyArray<PragmaConfigResult>
+}
+
+export const clientMs = (run: ShapeRun): ReadonlyArray<number> => run.samples.map((s) => s.ms)
+export const dbMs = (run: ShapeRun): ReadonlyArray<number> =>
+  run.samples.flatMap((s) => (s.dbMs === undefined ? [] : [s.dbMs]))
+
+/** p50 and p99 over every sample of the endpoint's shapes. */
+export const endpointStats = (
+  runs: ReadonlyArray<ShapeRun>,
+  endpoint: Endpoint,
+  values: (run: ShapeRun) => ReadonlyArray<number> = clientMs
+): { readonly p50: number; readonly p99: number; readonly n: number } => {
+  const all = runs.filter((r) => r.shape.endpoint === endpoint).flatMap(values)
+  return { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length }
+}
+
+/** The seed design's target for an uncached answer: 5 ms up to 1,000 rows, +2 µs a row beyond; 2 ms a page. */
+export const uncachedLimitMs = (endpoint: Endpoint, rows: number): number =>
+  endpoint === "records" ? 2 : 5 + Math.max(0, rows - 1000) * 0.002
+
+export const shapeP50 = (run: ShapeRun | undefined): number => (run === undefined ? NaN : median(clientMs(run)))
+
+/** How the service's processes were started in this run. */
+export const serviceCommand = (r: BenchResults): string =>
+  r.options.fromSource
+    ? "`node --import tsx src/main.ts`"
+    : "`node .bench/app/main.mjs`, the current sources bundled as `npm start` runs `dist/main.mjs`"
