@@ -1,6 +1,6 @@
 // Bundles the read worker (src/pool/worker/sqlite-worker.ts) into dist/sqlite-worker.mjs, so worker threads start
 // in ~0.2 s instead of seconds under tsx. Usage: node --import tsx scripts/build-worker.ts [--out FILE]
-import { build } from "esbuild"
+import { type BuildOptions, build } from "esbuild"
 import { renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -8,6 +8,20 @@ import { DEFAULT_WORKER_BUNDLE } from "../src/pool/PoolConfig.js"
 import { sourcesManifestPath } from "../src/pool/WorkerEntry.js"
 
 const ENTRY = fileURLToPath(new URL("../src/pool/worker/sqlite-worker.ts", import.meta.url))
+
+/** How every bundle of this project is built: one ESM file for Node 20. */
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // The native addon stays outside the bundle, resolved from node_modules at run time.
+  external: ["better-sqlite3"],
+  // CommonJS code inside an ESM bundle needs a real `require` for Node built-ins.
+  banner: {
+    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
+  }
+} satisfies BuildOptions
 
 /** Builds the bundle at `outFile` (atomically: concurrent builds never expose a half-written file). */
 export const buildWorker = async (outFile: string = DEFAULT_WORKER_BUNDLE): Promise<string> => {
@@ -17,16 +31,7 @@ export const buildWorker = async (outFile: string = DEFAULT_WORKER_BUNDLE): Prom
     const result = await build({
       entryPoints: [ENTRY],
       outfile: tmp,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      // The native addon stays outside the bundle, resolved from node_modules at run time.
-      external: ["better-sqlite3"],
-      // CommonJS code inside an ESM bundle needs a real `require` for Node built-ins.
-      banner: {
-        js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-      },
+      ...NODE_BUNDLE,
       metafile: true,
       logLevel: "warning"
     })

@@ -3,23 +3,14 @@
 // Usage: node --import tsx scripts/build.ts
 import { build } from "esbuild"
 import { fileURLToPath } from "node:url"
-import { buildWorker } from "./build-worker.js"
+import { NODE_BUNDLE, buildWorker } from "./build-worker.js"
 
 const started = performance.now()
 const outfile = fileURLToPath(new URL("../dist/main.mjs", import.meta.url))
 await build({
   entryPoints: [fileURLToPath(new URL("../src/main.ts", import.meta.url))],
   outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // The native addon stays outside the bundle, resolved from node_modules at run time.
-  external: ["better-sqlite3"],
-  // CommonJS code inside an ESM bundle needs a real `require` for Node built-ins.
-  banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-  },
+  ...NODE_BUNDLE,
   logLevel: "warning"
 })
 const worker = await buildWorker()

@@ -1,7 +1,7 @@
 import { build } from "esbuild"
 import { renameSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { buildWorker } from "../build-worker.js"
+import { NODE_BUNDLE, buildWorker } from "../build-worker.js"
 import { progress } from "./Progress.js"
 
 export interface Bundles {
@@ -22,14 +22,7 @@ const bundle = async (entry: string, outfile: string): Promise<string> => {
     await build({
       entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
       outfile: tmp,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      external: ["better-sqlite3"],
-      banner: {
-        js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
-      },
+      ...NODE_BUNDLE,
       logLevel: "warning"
     })
     renameSync(tmp, outfile)

@@ -2,27 +2,16 @@ import type * as Http from "node:http"
 import { Effect, Layer } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
-import type { QueryName } from "../query/Query.js"
 import { COMPRESS_MIN_BYTES, negotiate } from "./Compression.js"
 import { CorsConfig } from "./Cors.js"
 import { FastPath } from "./NodeServer.js"
+import { QUERY_BY_PATH } from "./QueryPaths.js"
 import { ifNoneMatches } from "./QueryResponse.js"
-
-/** The cacheable endpoints by path. The exact URL was decoded and answered by the Effect app once already. */
-const QUERY_BY_PATH: Readonly<Record<string, QueryName>> = {
-  "/records": "records",
-  "/items": "items",
-  "/lines": "lines",
-  "/summary/daily": "summary_daily",
-  "/summary/monthly": "summary_monthly",
-  "/summary/by-item": "summary_by_item",
-  "/summary/by-line": "summary_by_line",
-  "/summary/monthly-by-item": "summary_monthly_by_item"
-}
 
 /**
  * Answers a GET whose exact URL maps to a fresh cache entry straight from the `node:http` listener, with the
- * same headers, validators and metrics as the Effect app, and without a fiber: the platform's per-request
+ * same headers, validators and metrics as the Effect app, and without a fiber (the exact URL was decoded and
+ * answered by the Effect app once already, when the entry was remembered): the platform's per-request
  * fiber alone caps cache hits near a fifth of bare `node:http` (performance.md). Everything else (stale or
  * missing entries, CORS requests, other methods) goes on to the Effect app.
  */

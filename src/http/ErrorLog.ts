@@ -1,5 +1,6 @@
 import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
 import { Effect, FiberRef, LogLevel } from "effect"
+import { QUERY_BY_PATH } from "./QueryPaths.js"
 
 /**
  * One structured log line per error answer (status ≥ 400): the request, the query name, the status and code, and
@@ -11,19 +12,6 @@ import { Effect, FiberRef, LogLevel } from "effect"
 export const errorCause = FiberRef.unsafeMake<string | undefined>(undefined)
 
 export const noteCause = (cause: string): Effect.Effect<void> => FiberRef.set(errorCause, cause)
-
-/** The query name (the metrics name) a path answers, or the path itself for the others. */
-const QUERY_BY_PATH: Readonly<Record<string, string>> = {
-  "/records": "records",
-  "/records/export": "records_export",
-  "/items": "items",
-  "/lines": "lines",
-  "/summary/daily": "summary_daily",
-  "/summary/monthly": "summary_monthly",
-  "/summary/by-item": "summary_by_item",
-  "/summary/by-line": "summary_by_line",
-  "/summary/monthly-by-item": "summary_monthly_by_item"
-}
 
 /** Long enough for any URL Node accepts (16 KiB of headers), short enough to keep a line readable. */
 const MAX_LOGGED_URL = 2048

@@ -1,19 +1,10 @@
+import type { CacheStats as ApiCacheStats } from "../cache/EntryStore.js"
 import type { DbFile } from "../domain/DbFile.js"
 import type { PoolStats } from "../pool/ReadPool.js"
 import type { Family } from "./PrometheusText.js"
 
 /** The response cache's figures, as `/metrics/cache` reports them (`api_cache` without `hit_rate`). */
-export interface CacheStats {
-  readonly size: number
-  readonly capacity: number
-  readonly hits: number
-  readonly misses: number
-  readonly stale_served: number
-  readonly refreshes: number
-  readonly refresh_failures: number
-  readonly invalidations: number
-  readonly evictions: number
-}
+export type CacheStats = Omit<ApiCacheStats, "hit_rate">
 
 export interface FileState {
   readonly file: DbFile
