@@ -21,7 +21,3 @@ export const routeWindow = (window: DateWindow, cutover: IsoDate): ReadonlyArray
   if (archive !== undefined) parts.push({ file: "archive", window: archive })
   return parts
 }
-
-/** The date range a file may hold records for (for clipping without an API window). */
-export const fileDateSpan = (file: DbFile, cutover: IsoDate): DateWindow =>
-  file === "live" ? { from: cutover, to: MAX_API_DATE } : { from: MIN_API_DATE, to: dayBefore(cutover) }

@@ -6,8 +6,6 @@ export interface DateWindow {
   readonly to: IsoDate
 }
 
-export const DateWindow = (from: IsoDate, to: IsoDate): DateWindow => ({ from, to })
-
 export const isEmptyWindow = (w: DateWindow): boolean => w.from > w.to
 
 /** The part of `w` inside `[from, to]`, or undefined when they do not meet. */
@@ -15,7 +13,5 @@ export const clip = (w: DateWindow, from: IsoDate, to: IsoDate): DateWindow | un
   const clipped = { from: maxDate(w.from, from), to: minDate(w.to, to) }
   return isEmptyWindow(clipped) ? undefined : clipped
 }
-
-export const containsDate = (w: DateWindow, d: string): boolean => w.from <= d && d <= w.to
 
 export const dayBefore = (d: IsoDate): IsoDate => addDays(d, -1)

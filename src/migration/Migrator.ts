@@ -3,7 +3,13 @@ import { type ConfigError, Console, Data, Effect, Layer, Schedule } from "effect
 import * as fs from "node:fs"
 import type { DbTarget } from "../config/DbTargets.js"
 import { sqliteFileLayer } from "../db/SqliteFileClient.js"
-import { MIGRATIONS_TABLE_DDL, TABLE_COLUMNS_SQL, missingColumns } from "./MigrationState.js"
+import {
+  APPLIED_VERSIONS_SQL,
+  HAS_MIGRATIONS_TABLE_SQL,
+  MIGRATIONS_TABLE_DDL,
+  TABLE_COLUMNS_SQL,
+  missingColumns
+} from "./MigrationState.js"
 import { MIGRATION_STEPS, type MigrationStep } from "./MigrationSteps.js"
 import { MONTH_PLACEHOLDER } from "./Rollups.js"
 
@@ -145,11 +151,9 @@ const inspect = (target: DbTarget) =>
     if (columns.length === 0) return yield* refuse("has no production_records table")
     const missing = missingColumns(columns.map((c) => c.name))
     if (missing.length > 0) return yield* refuse(`production_records lacks column ${missing.join(", ")}`)
-    const tables = yield* sql.unsafe<{ n: number }>(
-      `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`
-    )
+    const tables = yield* sql.unsafe<{ n: number }>(HAS_MIGRATIONS_TABLE_SQL)
     if ((tables[0]?.n ?? 0) === 0) return new Set<number>()
-    const rows = yield* sql.unsafe<{ version: number }>(`SELECT version FROM schema_migrations`)
+    const rows = yield* sql.unsafe<{ version: number }>(APPLIED_VERSIONS_SQL)
     return new Set(rows.map((r) => r.version))
   })
 
