@@ -14,7 +14,7 @@ import {
   SummaryMonthlyParams,
   decodeParams
 } from "../../src/http/QueryParams.js"
-import { FileConnection, type FileConnectionOptions } from "../../src/pool/FileConnection.js"
+import { FileConnection, type FileConnectionOptions, isQueryFailure } from "../../src/pool/FileConnection.js"
 import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
 import type { Query } from "../../src/query/Query.js"
@@ -52,6 +52,12 @@ export interface InProcessEngine {
   readonly close: () => Promise<void>
 }
 
+const answer = (connection: FileConnection, sql: string, params: ReadonlyArray<SqlValue>) =>
+  Effect.suspend(() => {
+    const result = connection.run(sql, params)
+    return isQueryFailure(result) ? Effect.die(result) : Effect.succeed(result)
+  })
+
 /**
  * The optimized engine in this process, its read pool replaced by one `FileConnection` per file (the class the
  * pool's workers open their files with: read-only, the pragma set, the fold function, raw rows, cached
@@ -69,9 +75,7 @@ export const makeInProcessEngine = async (
   }
   const pool = ReadPool.of({
     run: (request) =>
-      Effect.orDie(
-        Effect.map(connections[request.file].run(request.sql, request.params), (out) => ({ ...out, workerId: 0 }))
-      ),
+      Effect.map(answer(connections[request.file], request.sql, request.params), (out) => ({ ...out, workerId: 0 })),
     stats: Effect.succeed({ size: 1, idle: 1, waiting: 0, inFlight: 0, retired: 0, timeouts: 0, rejections: 0 })
   })
   const target = (file: DbFile) => ({ file, path: files[file], explicit: true })
@@ -87,7 +91,7 @@ export const makeInProcessEngine = async (
     statementMs: (url) =>
       runtime.runPromise(Effect.map(traced(engine.run(queryOf(url, today))), ([, reads]) => databaseMillis(reads))),
     sqlMs: (file, sql, params) =>
-      runtime.runPromise(Effect.map(Effect.orDie(connections[file].run(sql, params)), (o) => o.endedAt - o.startedAt)),
+      runtime.runPromise(Effect.map(answer(connections[file], sql, params), (o) => o.endedAt - o.startedAt)),
     close: async () => {
       await runtime.dispose()
       connections.live.close()

@@ -1,11 +1,10 @@
 import Database from "better-sqlite3"
-import { Effect } from "effect"
 import { statSync } from "node:fs"
 import { applyPragmas, type Pragma } from "../db/Pragmas.js"
 import type { DbFile } from "../domain/DbFile.js"
 import { FOLD_CONTAINS_SQL_FUNCTION, foldedContains } from "../domain/TextFold.js"
 import type { SqlValue } from "./ReadPool.js"
-import { FileUnavailable, type QueryOutput, StatementFailed } from "./WorkerProtocol.js"
+import type { FileUnavailable, QueryFailure, QueryOutput, StatementFailed } from "./WorkerProtocol.js"
 
 export interface FileConnectionOptions {
   readonly pragmas: ReadonlyArray<Pragma>
@@ -49,24 +48,23 @@ export class FileConnection {
     readonly options: FileConnectionOptions
   ) {}
 
-  run(sql: string, params: ReadonlyArray<SqlValue>): Effect.Effect<QueryOutput, FileUnavailable | StatementFailed> {
-    return Effect.suspend(() => {
-      const db = this.#connection()
-      if (typeof db === "string") return Effect.fail(new FileUnavailable({ file: this.file, reason: db }))
-      const startedAt = now()
-      try {
-        const stmt = this.#prepare(db, sql)
-        if (!stmt.reader) {
-          stmt.run(...params)
-          return Effect.succeed({ columns: [], rows: [], startedAt, endedAt: now() })
-        }
-        const rows = stmt.all(...params) as Array<Array<SqlValue>>
-        const endedAt = now()
-        return Effect.succeed({ columns: stmt.columns().map((c) => c.name), rows, startedAt, endedAt })
-      } catch (error) {
-        return Effect.fail(this.#failure(error))
+  /** Runs one statement synchronously: its rows, or why it could not run. */
+  run(sql: string, params: ReadonlyArray<SqlValue>): QueryOutput | QueryFailure {
+    const db = this.#connection()
+    if (typeof db === "string") return this.#unavailable(db)
+    const startedAt = now()
+    try {
+      const stmt = this.#prepare(db, sql)
+      if (!stmt.reader) {
+        stmt.run(...params)
+        return { columns: [], rows: [], startedAt, endedAt: now() }
       }
-    })
+      const rows = stmt.all(...params) as Array<Array<SqlValue>>
+      const endedAt = now()
+      return { columns: stmt.columns().map((c) => c.name), rows, startedAt, endedAt }
+    } catch (error) {
+      return this.#failure(error)
+    }
   }
 
   close(): void {
@@ -139,8 +137,15 @@ export class FileConnection {
     const message = messageOf(error)
     if (FILE_FAULT_CODE.test(code) || FILE_FAULT_MESSAGE.test(message)) {
       this.close()
-      return new FileUnavailable({ file: this.file, reason: `${code}: ${message}` })
+      return this.#unavailable(`${code}: ${message}`)
     }
-    return new StatementFailed({ code, message })
+    const failed: StatementFailed = { _tag: "StatementFailed", code, message }
+    return failed
+  }
+
+  #unavailable(reason: string): FileUnavailable {
+    return { _tag: "FileUnavailable", file: this.file, reason }
   }
 }
+
+export const isQueryFailure = (result: QueryOutput | QueryFailure): result is QueryFailure => "_tag" in result

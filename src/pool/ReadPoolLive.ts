@@ -7,7 +7,7 @@ import { PoolOverloaded, QueryTimeout, type ReadError } from "./ReadErrors.js"
 import { ReadPool, type ReadRequest, type ReadResult } from "./ReadPool.js"
 import { type ReadWorker, spawnReadWorker } from "./ReadWorker.js"
 import { resolveWorkerEntry } from "./WorkerEntry.js"
-import { InitialMessage } from "./WorkerProtocol.js"
+import type { WorkerInit } from "./WorkerProtocol.js"
 import { makeWorkerRoster } from "./WorkerRoster.js"
 
 type Restore = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -24,12 +24,12 @@ export const makeReadPool = Effect.gen(function* () {
   const pragmas = yield* PragmaConfig
   const entry = yield* resolveWorkerEntry(config.workerMode, config.workerBundle)
   yield* Effect.logDebug(`read pool: ${config.size} workers from ${entry.mode} ${entry.path}`)
-  const init = new InitialMessage({
+  const init: WorkerInit = {
     files: [targets.live, targets.archive].map((t) => ({ file: t.file, path: resolve(t.path) })),
     pragmas,
     fileCheckMs: config.fileCheckMs,
     allowMmap: config.allowMmap
-  })
+  }
   const roster = yield* makeWorkerRoster({
     size: config.size,
     spawn: (id, onExit) => spawnReadWorker({ id, entry, init, timeoutMs: config.spawnTimeoutMs, onExit })

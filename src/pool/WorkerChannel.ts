@@ -1,16 +1,20 @@
 import { Deferred, Effect, Exit, FiberId } from "effect"
 import type { Worker as Thread } from "node:worker_threads"
 import { DeadlineReached, WorkerFailed, WorkerSpawnFailed } from "./WorkerErrors.js"
+import {
+  CLOSE,
+  DONE,
+  type FromWorker,
+  type QueryFailure,
+  type QueryOutput,
+  READY,
+  type ToWorker
+} from "./WorkerProtocol.js"
 
-/** The worker answered a request with a typed failure (still encoded). */
-export interface Rejected {
-  readonly _tag: "Rejected"
-  readonly error: unknown
-}
+/** What a request is answered with: a statement's output, nothing (a ping), or the worker's typed failure. */
+export type Answer = QueryOutput | undefined
 
-type RunnerMessage = readonly [0] | readonly [1, readonly [request: number, kind: number, data?: unknown]]
-
-type Reply = (exit: Exit.Exit<unknown, Rejected | WorkerFailed>) => void
+type Reply = (exit: Exit.Exit<Answer, QueryFailure | WorkerFailed>) => void
 
 const deadlineReached = Exit.fail(new DeadlineReached())
 
@@ -19,10 +23,8 @@ const CLOSE_GRACE_MS = 2000
 const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 /**
- * The main thread's end of one worker thread that runs `@effect/platform`'s `WorkerRunner` (node runner framing:
- * the runner posts `[0]` when ready and `[1, [id, kind, data]]` answers; it takes `[0, [id, 0, payload, span]]`
- * requests and `[1]` to close). A thin client instead of `@effect/platform`'s `Worker`, which forks a fiber per
- * message and respawns a dead thread forever: one pending callback per request, no fiber, no respawn.
+ * The main thread's end of one worker thread (messages of WorkerProtocol.ts): one pending callback per request, no
+ * fiber per message, no respawn (the pool's roster decides what replaces a dead thread).
  */
 export class WorkerChannel {
   readonly #pending = new Map<number, Reply>()
@@ -36,15 +38,12 @@ export class WorkerChannel {
     readonly thread: Thread,
     onExit: (id: number) => void
   ) {
-    thread.on("message", (message: RunnerMessage) => {
-      if (message[0] === 0 || message[1] === undefined) return Deferred.unsafeDone(this.#ready, Exit.void)
-      const [request, kind, data] = message[1]
-      const reply = this.#pending.get(request)
+    thread.on("message", (message: FromWorker) => {
+      if (message[0] === READY) return Deferred.unsafeDone(this.#ready, Exit.void)
+      const reply = this.#pending.get(message[1])
       if (reply === undefined) return
-      this.#pending.delete(request)
-      if (kind === 0 || (kind === 1 && Array.isArray(data))) reply(Exit.succeed((data as ReadonlyArray<unknown>)[0]))
-      else if (kind === 2) reply(Exit.fail({ _tag: "Rejected", error: data }))
-      else reply(Exit.fail(new WorkerFailed({ workerId: id, cause: data })))
+      this.#pending.delete(message[1])
+      reply(message[0] === DONE ? Exit.succeed(message[2]) : Exit.fail(message[2]))
     })
     thread.on("messageerror", () => void thread.terminate())
     thread.on("error", (cause) => this.#fail(`worker ${id}: ${messageOf(cause)}`, cause))
@@ -56,17 +55,20 @@ export class WorkerChannel {
     })
   }
 
-  /** Succeeds when the runner has started; fails when the thread errors or exits first. */
+  /** Succeeds when the worker has started; fails when the thread errors or exits first. */
   get ready(): Effect.Effect<void, WorkerSpawnFailed> {
     return Deferred.await(this.#ready)
   }
 
   /**
-   * Sends one encoded request and waits for its answer (the success value, still encoded), at most until `deadline`
+   * Sends one request (`message` given its request number) and waits for its answer, at most until `deadline`
    * (`performance.now()` time). A plain timer, not `Effect.timeout`, which forks two fibers per call.
    */
-  call(payload: unknown, deadline = Infinity): Effect.Effect<unknown, Rejected | WorkerFailed | DeadlineReached> {
-    return Effect.async<unknown, Rejected | WorkerFailed | DeadlineReached>((resume) => {
+  call(
+    message: (request: number) => ToWorker,
+    deadline = Infinity
+  ): Effect.Effect<Answer, QueryFailure | WorkerFailed | DeadlineReached> {
+    return Effect.async<Answer, QueryFailure | WorkerFailed | DeadlineReached>((resume) => {
       if (this.#ended) return resume(Effect.fail(new WorkerFailed({ workerId: this.id, cause: "the worker ended" })))
       const request = this.#nextRequest++
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -75,7 +77,7 @@ export class WorkerChannel {
         resume(exit)
       })
       try {
-        this.thread.postMessage([0, [request, 0, payload, undefined]])
+        this.thread.postMessage(message(request))
       } catch (error) {
         this.#pending.delete(request)
         return resume(Effect.die(error))
@@ -94,7 +96,7 @@ export class WorkerChannel {
     })
   }
 
-  /** Asks the runner to stop and waits for the thread to end (terminating it after a grace period). */
+  /** Asks the worker to stop and waits for the thread to end (terminating it after a grace period). */
   get close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.retire()
@@ -106,10 +108,10 @@ export class WorkerChannel {
     })
   }
 
-  /** Asks the runner to stop after what it is running, without waiting, and lets the process exit meanwhile. */
+  /** Asks the worker to stop after what it is running, without waiting, and lets the process exit meanwhile. */
   retire(): void {
     this.thread.unref()
-    if (!this.#ended) this.thread.postMessage([1])
+    if (!this.#ended) this.thread.postMessage([CLOSE] satisfies ToWorker)
   }
 
   terminate(): void {

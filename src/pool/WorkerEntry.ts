@@ -5,12 +5,13 @@ import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { WorkerMode } from "./PoolConfig.js"
 import { WorkerSpawnFailed } from "./WorkerErrors.js"
+import type { WorkerInit } from "./WorkerProtocol.js"
 
 /** How the pool starts a worker thread. */
 export interface WorkerEntry {
   readonly mode: "bundle" | "source"
   readonly path: string
-  readonly start: () => Worker
+  readonly start: (init: WorkerInit) => Worker
 }
 
 const BOOT = new URL("./worker/worker-boot.mjs", import.meta.url)
@@ -46,13 +47,14 @@ export const workerExecArgv = (argv: ReadonlyArray<string>): Array<string> => {
 const sourceEntry: WorkerEntry = {
   mode: "source",
   path: fileURLToPath(SOURCE),
-  start: () => new Worker(BOOT, { workerData: { entry: SOURCE.href }, execArgv: workerExecArgv(process.execArgv) })
+  start: (init) =>
+    new Worker(BOOT, { workerData: { entry: SOURCE.href, init }, execArgv: workerExecArgv(process.execArgv) })
 }
 
 const bundleEntry = (path: string): WorkerEntry => ({
   mode: "bundle",
   path,
-  start: () => new Worker(path, { execArgv: workerExecArgv(process.execArgv) })
+  start: (init) => new Worker(path, { workerData: { init }, execArgv: workerExecArgv(process.execArgv) })
 })
 
 const mtime = (path: string) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity

@@ -1,62 +1,64 @@
-import { Schema } from "effect"
-import { DbFile } from "../domain/DbFile.js"
+import type { DbFile } from "../domain/DbFile.js"
+import type { Pragma } from "../db/Pragmas.js"
 import type { SqlValue } from "./ReadPool.js"
 
-export const SqlValueSchema = Schema.Union(Schema.String, Schema.Number, Schema.Null)
+/**
+ * The messages between the pool and its worker threads: plain arrays, structured-cloned by `postMessage`, with no
+ * schema step on either side. Both ends are this code base, and a decode (or a fiber) per message is what the
+ * round trip would otherwise spend most of its time on (measured in BENCHMARKS.md's notes).
+ */
 
-// Rows are produced by our own worker and may be large: checking every value would cost more than the query.
-const Rows = Schema.declare((u: unknown): u is ReadonlyArray<ReadonlyArray<SqlValue>> => Array.isArray(u), {
-  identifier: "Rows",
-  description: "result rows as positional arrays"
-})
+/** Given to a worker at start (as `workerData.init`): which files to open and how. */
+export interface WorkerInit {
+  readonly files: ReadonlyArray<{ readonly file: DbFile; readonly path: string }>
+  readonly pragmas: ReadonlyArray<Pragma>
+  /** How long a connection is trusted before `stat` checks that its path still names the same file. */
+  readonly fileCheckMs: number
+  /** Whether `mmap_size` from the pragma set is honoured (see FileConnection). */
+  readonly allowMmap: boolean
+}
 
 /** A statement's answer as it crosses the thread boundary (the pool adds the worker id). */
-export const QueryOutput = Schema.Struct({
-  columns: Schema.Array(Schema.String),
-  rows: Rows,
-  startedAt: Schema.Number,
-  endedAt: Schema.Number
-})
-export type QueryOutput = typeof QueryOutput.Type
+export interface QueryOutput {
+  readonly columns: ReadonlyArray<string>
+  readonly rows: ReadonlyArray<ReadonlyArray<SqlValue>>
+  /** `performance.timeOrigin + performance.now()` in the worker when the statement started and ended. */
+  readonly startedAt: number
+  readonly endedAt: number
+}
 
 /** The file cannot be read; the worker drops its connection and reopens it on a later request. */
-export class FileUnavailable extends Schema.TaggedError<FileUnavailable>()("FileUnavailable", {
-  file: DbFile,
-  reason: Schema.String
-}) {}
+export interface FileUnavailable {
+  readonly _tag: "FileUnavailable"
+  readonly file: DbFile
+  readonly reason: string
+}
 
 /** SQLite rejected the statement itself (a bug in the SQL, not a fault of the file). */
-export class StatementFailed extends Schema.TaggedError<StatementFailed>()("StatementFailed", {
-  code: Schema.String,
-  message: Schema.String
-}) {}
+export interface StatementFailed {
+  readonly _tag: "StatementFailed"
+  readonly code: string
+  readonly message: string
+}
 
-export const FileTarget = Schema.Struct({ file: DbFile, path: Schema.String })
+export type QueryFailure = FileUnavailable | StatementFailed
 
-/** Sent once when a worker starts: which files to open and how. */
-export class InitialMessage extends Schema.TaggedRequest<InitialMessage>()("InitialMessage", {
-  failure: Schema.Never,
-  success: Schema.Void,
-  payload: {
-    files: Schema.Array(FileTarget),
-    pragmas: Schema.Array(Schema.Struct({ name: Schema.String, value: Schema.Union(Schema.String, Schema.Number) })),
-    fileCheckMs: Schema.Number,
-    allowMmap: Schema.Boolean
-  }
-}) {}
+export const QUERY = 0
+export const PING = 1
+export const CLOSE = 2
 
-export class Query extends Schema.TaggedRequest<Query>()("Query", {
-  failure: Schema.Union(FileUnavailable, StatementFailed),
-  success: QueryOutput,
-  payload: { file: DbFile, sql: Schema.String, params: Schema.Array(SqlValueSchema) }
-}) {}
+/** Pool → worker. `PING` is answered as soon as the worker is free: it tells that an abandoned statement ended. */
+export type ToWorker =
+  | readonly [kind: typeof QUERY, request: number, file: DbFile, sql: string, params: ReadonlyArray<SqlValue>]
+  | readonly [kind: typeof PING, request: number]
+  | readonly [kind: typeof CLOSE]
 
-/** Answered as soon as the worker is free: tells whether an abandoned statement has finished. */
-export class Ping extends Schema.TaggedRequest<Ping>()("Ping", {
-  failure: Schema.Never,
-  success: Schema.Void,
-  payload: {}
-}) {}
+export const READY = 0
+export const DONE = 1
+export const FAILED = 2
 
-export const WorkerRequest = Schema.Union(InitialMessage, Query, Ping)
-export type WorkerRequest = typeof WorkerRequest.Type
+/** Worker → pool. */
+export type FromWorker =
+  | readonly [kind: typeof READY]
+  | readonly [kind: typeof DONE, request: number, output?: QueryOutput]
+  | readonly [kind: typeof FAILED, request: number, failure: QueryFailure]

@@ -1,16 +1,48 @@
-// Entry of a read worker thread: answers `WorkerRequest`s over its own SQLite connections.
-// Deep imports keep the bundle small (the platform-node barrel pulls in undici).
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
-import * as WorkerRunner from "@effect/platform/WorkerRunner"
-import { Effect } from "effect"
-import { WorkerRequest } from "../WorkerProtocol.js"
-import { OpenFiles } from "./OpenFiles.js"
+// Entry of a read worker thread: answers the pool's messages (WorkerProtocol.ts) over its own SQLite connections.
+// A plain message loop: a statement is synchronous anyway, and an Effect runner here (a schema decode, a fiber
+// and a schema encode per message) cost more than most statements it ran.
+import { parentPort, workerData } from "node:worker_threads"
+import type { DbFile } from "../../domain/DbFile.js"
+import { FileConnection, isQueryFailure } from "../FileConnection.js"
+import {
+  CLOSE,
+  DONE,
+  FAILED,
+  type FromWorker,
+  PING,
+  QUERY,
+  READY,
+  type ToWorker,
+  type WorkerInit
+} from "../WorkerProtocol.js"
 
-const Main = WorkerRunner.layerSerialized(WorkerRequest, {
-  InitialMessage: (init) => OpenFiles.layer(init),
-  Query: (query) => Effect.flatMap(OpenFiles, (files) => files.run(query)),
-  Ping: () => Effect.void
+const port = parentPort
+if (port === null) throw new Error("sqlite-worker runs as a worker thread")
+const init = (workerData as { init: WorkerInit }).init
+const options = { pragmas: init.pragmas, checkMs: init.fileCheckMs, allowMmap: init.allowMmap }
+const connections = new Map<DbFile, FileConnection>(
+  init.files.map(({ file, path }) => [file, new FileConnection(file, path, options)])
+)
+
+const post = (message: FromWorker) => port.postMessage(message)
+
+port.on("message", (message: ToWorker) => {
+  switch (message[0]) {
+    case QUERY: {
+      const [, request, file, sql, params] = message
+      const connection = connections.get(file)
+      if (connection === undefined) {
+        return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
+      }
+      const result = connection.run(sql, params)
+      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, result])
+    }
+    case PING:
+      return post([DONE, message[1]])
+    case CLOSE:
+      connections.forEach((c) => c.close())
+      return port.close()
+  }
 })
 
-WorkerRunner.launch(Main).pipe(Effect.provide(NodeWorkerRunner.layer), NodeRuntime.runMain)
+post([READY])
