@@ -19,7 +19,7 @@ import { withClient } from "./bench/HttpClient.js"
 import { type ResolvedShape, measureShapes, resolveShapes } from "./bench/Latency.js"
 import { describeMachine, exactCommand, loadAverage, sourceRevision } from "./bench/Machine.js"
 import { measureMixed } from "./bench/Mixed.js"
-import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
+import { type BenchOptions, HELP, parseOptions, WARM_PASSES } from "./bench/Options.js"
 import { measurePragmas, rawByItemShape, urlShape } from "./bench/Pragmas.js"
 import { progress } from "./bench/Progress.js"
 import { renderReport } from "./bench/Report.js"
@@ -65,6 +65,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     })
     const starts: Array<StartSample> = []
     let anonAtStart = NaN
+    const servicePasses = { warm: WARM_PASSES, timed: o.samples }
 
     progress("optimized engine, cache off: starting")
     const { resolved, optimized, exportRuns } = await withServer(
@@ -75,7 +76,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
         progress(`optimized engine, cache off: serving after ${Math.round(server.startMs)} ms`)
         return withClient(server.base, async (client) => {
           const resolved = await resolveShapes(client, shapes)
-          const optimized = await measureShapes(client, resolved, o.repeats, "optimized, uncached")
+          const optimized = await measureShapes(client, resolved, servicePasses, "optimized, uncached")
           const exportRuns = await measureExport(server, exportPath, o.repeats)
           return { resolved, optimized, exportRuns }
         })
@@ -98,12 +99,12 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
       withServer(serviceSpawn(setup("optimized-cached", "optimized", true)), async (server) => {
         starts.push({ label: "service (CACHE_WARMUP=false)", ms: server.startMs })
         return withClient(server.base, async (client) => {
-          const cached = await measureShapes(client, resolved, o.repeats, "optimized, cached")
+          const cached = await measureShapes(client, resolved, servicePasses, "optimized, cached")
           const sized = resolved.map((s, i): ResolvedShape => ({
             ...s,
             url: `/bytes/${optimized[i]?.bytes ?? 0}?shape=${i}`
           }))
-          const httpFloor = await withClient(floor.base, (c) => measureShapes(c, sized, o.repeats, "HTTP floor"))
+          const httpFloor = await withClient(floor.base, (c) => measureShapes(c, sized, servicePasses, "HTTP floor"))
           const hotShape = resolved.find((s) => s.endpoint === "summary_monthly" && s.label === TWO_YEAR_MONTHLY)
           const hotPath = await measureHotPath({ base: server.base, client }, floor.base, hotShape?.url ?? "/lines", {
             connections: o.connections,
@@ -123,7 +124,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
 
     progress("baseline (reference engine on the un-migrated copies, cache off): starting")
     const baseline = await withServer(serviceSpawn(setup("baseline", "reference", false)), (server) =>
-      withClient(server.base, (client) => measureShapes(client, resolved, o.repeats, "baseline"))
+      withClient(server.base, (client) => measureShapes(client, resolved, { warm: 1, timed: o.repeats }, "baseline"))
     )
 
     if (!o.quick) {

@@ -52,26 +52,27 @@ const getOnceMore = async (client: OneConnection, url: string, label: string) =>
 }
 
 /**
- * Times every shape `repeats` times over one connection, the shapes interleaved (pass after pass) so drift in
- * the machine's load spreads over all of them. One untimed pass first warms statements, pages or the cache.
+ * Times every shape `passes` times over one connection, the shapes interleaved (pass after pass) so drift in
+ * the machine's load spreads over all of them. `warm` untimed passes first warm statements, pages, the cache and
+ * the server's JIT (a service answers the same shapes all day: cold first requests are not its steady state).
  */
 export const measureShapes = async (
   client: OneConnection,
   shapes: ReadonlyArray<ResolvedShape>,
-  repeats: number,
+  passes: { readonly warm: number; readonly timed: number },
   label: string
 ): Promise<ReadonlyArray<ShapeRun>> => {
   const rows = new Map<string, number>()
   const bytes = new Map<string, number>()
   const samples = new Map<string, Array<Sample>>(shapes.map((s) => [s.url, []]))
-  for (let pass = 0; pass <= repeats; pass++) {
+  for (let pass = 1 - passes.warm; pass <= passes.timed; pass++) {
     const started = performance.now()
     for (const shape of shapes) {
       const answer = await getOnceMore(client, shape.url, label)
       if (answer.status !== 200) {
         throw new Error(`${label}: GET ${shape.url} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`)
       }
-      if (pass === 0) {
+      if (pass <= 0) {
         rows.set(shape.url, rowsOf(answer.body))
         bytes.set(shape.url, answer.bytes)
         continue
@@ -80,7 +81,7 @@ export const measureShapes = async (
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     progress(
-      `${label}: ${pass === 0 ? "warm-up pass" : `pass ${pass}/${repeats}`} of ${shapes.length} shapes (${seconds} s)`
+      `${label}: ${pass <= 0 ? "warm-up pass" : `pass ${pass}/${passes.timed}`} of ${shapes.length} shapes (${seconds} s)`
     )
   }
   return shapes.map((shape) => ({

@@ -62,7 +62,7 @@ export const baselineSection = (r: BenchResults): string => {
       ? ""
       : `2-year monthly summary (\`${r.optimized[i]!.shape.url}\`): baseline ${ms(shapeP50(r.baseline[i]))} ms, ` +
           `optimized ${ms(shapeP50(r.optimized[i]))} ms: **${ratio(shapeP50(r.baseline[i]) / shapeP50(r.optimized[i]))}**.`,
-    "<details><summary>Every shape (medians over the repeats; limit: the uncached target for its row count)</summary>\n\n" +
+    "<details><summary>Every shape (p50 of its samples; limit: the uncached target for its row count)</summary>\n\n" +
       table(
         ["endpoint", "shape", "rows ", "baseline ", "optimized ", "db ", "db floor ", "speed-up ", "limit ", "within"],
         detail

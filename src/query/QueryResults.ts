@@ -1,4 +1,4 @@
-import type { ApiRecord } from "../domain/ProductionRecord.js"
+import type { RecordJson } from "../domain/ProductionRecord.js"
 import type { RecordPosition } from "./Query.js"
 
 export interface Totals {
@@ -8,7 +8,8 @@ export interface Totals {
 }
 
 export interface RecordsPage {
-  readonly rows: ReadonlyArray<ApiRecord>
+  /** Each record's JSON text (`recordJson`), in the contract's order. */
+  readonly rows: ReadonlyArray<RecordJson>
   /** Position of the last row when more rows may follow, else null. */
   readonly next: RecordPosition | null
 }

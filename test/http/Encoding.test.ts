@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
-import { API_RECORD_FIELDS, type ApiRecord } from "../../src/domain/ProductionRecord.js"
+import { API_RECORD_FIELDS, type ApiRecord, recordJson } from "../../src/domain/ProductionRecord.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { etagOf } from "../../src/cache/CacheEntry.js"
 import { negotiate } from "../../src/http/Compression.js"
@@ -51,7 +51,7 @@ describe("JSON bodies", () => {
   it("write every Record field in the contract's order, whatever the engine's key order", () => {
     const shuffled = Object.fromEntries(Object.entries(record).reverse()) as unknown as ApiRecord
     const body = serializeResult(new RecordsQuery({ window, filters: {}, limit: 1, after: undefined }), {
-      rows: [{ ...shuffled, extra: 1 } as ApiRecord],
+      rows: [recordJson({ ...shuffled, extra: 1 } as ApiRecord)],
       next: null
     })
     const parsed = JSON.parse(body) as { rows: Array<object>; next_cursor: unknown }

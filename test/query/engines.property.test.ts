@@ -20,7 +20,7 @@ import {
 } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import type { RecordsPage } from "../../src/query/QueryResults.js"
-import type { ApiRecord } from "../../src/domain/ProductionRecord.js"
+import type { RecordJson } from "../../src/domain/ProductionRecord.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
 import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
 import { CUTOVER, FIRST_DATE, ITEM_NAMES, LAST_DATE, LINES, LOT_PREFIXES, makeEngineFixture } from "./engineFixture.js"
@@ -145,7 +145,7 @@ layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
           const { optimized, reference } = yield* Engines
           const filters = { item_code, lot_prefix }
           const all = yield* reference.run(new RecordsQuery({ window, filters, limit: 100_000, after: undefined }))
-          const seen: Array<ApiRecord> = []
+          const seen: Array<RecordJson> = []
           let after: RecordsQuery["after"] = undefined
           for (let page = 0; ; page++) {
             const limit = limits[page % limits.length]!

@@ -1,3 +1,4 @@
+import type { ApiRecord } from "../../src/domain/ProductionRecord.js"
 import { describe, expect, it, layer } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
@@ -79,8 +80,14 @@ const w = (from: string, to: string) => ({ from: from as IsoDate, to: to as IsoD
 const ALL = w("2025-01-01", "2026-12-31")
 const W = w("2025-12-01", "2026-01-31")
 
+/** A page with its rows parsed back from their JSON texts. */
 const records = (window = ALL, filters: RecordFilters = {}, limit = 100, after?: RecordPosition) =>
-  Effect.flatMap(QueryEngine, (e) => e.run(new RecordsQuery({ window, filters, limit, after })))
+  Effect.flatMap(QueryEngine, (e) =>
+    Effect.map(e.run(new RecordsQuery({ window, filters, limit, after })), (page) => ({
+      ...page,
+      rows: page.rows.map((r) => JSON.parse(r) as ApiRecord)
+    }))
+  )
 /** A page as `l4`, `a3`…: the first letter of the source, then the id. */
 const keys = (window = ALL, filters: RecordFilters = {}) =>
   Effect.map(records(window, filters), (page) => page.rows.map((r) => `${r.source[0]}${r.id}`))

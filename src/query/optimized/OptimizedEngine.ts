@@ -3,29 +3,17 @@ import { StartupError } from "../../domain/StartupError.js"
 import { DbTargets } from "../../config/DbTargets.js"
 import { routeWindow, type RoutedPart } from "../../domain/DateRouter.js"
 import type { DbFile } from "../../domain/DbFile.js"
-import type { ApiRecord } from "../../domain/ProductionRecord.js"
 import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
+import type { ReadError } from "../../pool/ReadErrors.js"
 import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
 import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
-import { LINES_SQL, exportLinesSql, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
+import { LINES_SQL, itemsSql, type RecordFormat, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
-
-const toRecord = (source: DbFile, r: ReadonlyArray<SqlValue>): ApiRecord => ({
-  source,
-  id: r[0] as number,
-  production_date: r[1] as string,
-  item_code: r[2] as string,
-  item_name: r[3] as string,
-  lot_number: r[4] as string,
-  line_code: r[5] as string,
-  good_quantity: r[6] as number,
-  defect_quantity: r[7] as number
-})
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
   [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
@@ -81,31 +69,25 @@ export const make = Effect.gen(function* () {
       return { rows: page.map((r) => r.row), next }
     })
 
-  const records = (q: RecordsQuery) =>
-    Effect.map(
-      pageOf(
-        q,
-        (part, after, limit) => recordsSql(part.window, q.filters, after, limit),
-        (file, r) => {
-          const row = toRecord(file, r)
-          return { row, position: { production_date: row.production_date, source: file, id: row.id } }
-        }
-      ),
-      (page): RecordsPage => page
+  /** A page of records as SQLite rendered them (`[text, production_date, id]` rows). */
+  const textsOf = (q: RecordsQuery, format: RecordFormat) =>
+    pageOf(
+      q,
+      (part, after, limit) => recordTextsSql(part.window, q.filters, after, limit, format, part.file),
+      (file, r) => ({
+        row: r[0] as string,
+        position: { production_date: r[1] as string, source: file, id: r[2] as number }
+      })
     )
 
+  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> => textsOf(q, "json")
+
   const exportChunk = (q: RecordsQuery, format: ExportFormat) =>
-    Effect.map(
-      pageOf(
-        q,
-        (part, after, limit) => exportLinesSql(part.window, q.filters, after, limit, format, part.file),
-        (file, r) => ({
-          row: r[0] as string,
-          position: { production_date: r[1] as string, source: file, id: r[2] as number }
-        })
-      ),
-      (page): ExportChunk => ({ text: page.rows.join(""), rows: page.rows.length, next: page.next })
-    )
+    Effect.map(textsOf(q, format), (page): ExportChunk => ({
+      text: page.rows.join(""),
+      rows: page.rows.length,
+      next: page.next
+    }))
 
   const items = (q: ItemsQuery) =>
     Effect.map(onEveryFile(itemsSql(q.q, q.limit + 1)), (results): ItemsResult => {

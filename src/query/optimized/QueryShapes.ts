@@ -9,7 +9,7 @@ import {
   SummaryMonthlyQuery,
   type SummaryQuery
 } from "../Query.js"
-import { LINES_SQL, itemsSql, recordsSql, type SqlStatement } from "./RecordsSql.js"
+import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 
 /** One shape of statement the optimized engine issues, with example values to plan it. */
@@ -35,10 +35,13 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
     for (const q of keys.includes("q") ? ["bolt", "bo"] : [undefined]) {
       const filters: RecordFilters = Object.fromEntries(keys.map((k) => [k, k === "q" ? q : example[k]]))
       const label = keys.map((k) => (k === "q" ? `q(${q?.length})` : k)).join("+") || "none"
-      shapes.push({ name: `records[${label}]`, statement: recordsSql(window, filters, undefined, 101) })
+      shapes.push({
+        name: `records[${label}]`,
+        statement: recordTextsSql(window, filters, undefined, 101, "json", "live")
+      })
       shapes.push({
         name: `records[${label}] after`,
-        statement: recordsSql(window, filters, { production_date: "2026-02-01", id: 1000 }, 101)
+        statement: recordTextsSql(window, filters, { production_date: "2026-02-01", id: 1000 }, 101, "json", "live")
       })
     }
   }

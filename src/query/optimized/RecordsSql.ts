@@ -28,9 +28,6 @@ export const matchingItemsSql = (q: string): SqlStatement =>
       }
     : { sql: `SELECT item_code, item_name FROM items WHERE ${FOLD_CONTAINS_SQL_FUNCTION}(item_name, ?)`, params: [q] }
 
-export const RECORD_SELECT = `SELECT id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity
-  FROM production_records`
-
 /** Where one file's part of a `/records` selection lies, strictly after `after` (keyset). */
 const recordsWhere = (
   window: DateWindow,
@@ -67,48 +64,49 @@ const recordsWhere = (
 type After = { readonly production_date: string; readonly id: number } | undefined
 
 /**
- * One file's part of a `/records` page, in the contract's order (date desc, id desc), starting strictly after
- * `after` (keyset), at most `limit` rows. Every filter is an index range or an equality.
+ * RFC 4180 in SQL: a text field holding a comma, quote, CR or LF is quoted, its quotes doubled. `instr`, not GLOB:
+ * GLOB stops at a NUL inside the text, so `"\0,"` would go out unquoted.
  */
-export const recordsSql = (window: DateWindow, filters: RecordFilters, after: After, limit: number): SqlStatement => {
-  const { where, params } = recordsWhere(window, filters, after)
-  return {
-    sql: `${RECORD_SELECT}
-  WHERE ${where}
-  ORDER BY production_date DESC, id DESC LIMIT ?`,
-    params: [...params, limit]
-  }
-}
-
-/** RFC 4180 in SQL: a text field holding a comma, quote, CR or LF is quoted, its quotes doubled. */
 const csvText = (column: string) =>
-  `CASE WHEN ${column} GLOB '*[",\r\n]*' THEN '"' || replace(${column}, '"', '""') || '"' ELSE ${column} END`
+  `CASE WHEN instr(${column}, '"') OR instr(${column}, ',') OR instr(${column}, char(13)) OR instr(${column}, char(10))
+    THEN '"' || replace(${column}, '"', '""') || '"' ELSE ${column} END`
+
+/** How a statement renders each record: `/records` JSON, or an export line (CSV without header, NDJSON). */
+export type RecordFormat = "json" | "csv" | "ndjson"
 
 /**
- * Each record's export line, built by SQLite (C code, one string per row) rather than as an object per row in
- * JavaScript: an export moves millions of rows. Field order and quoting as `/records` and RFC 4180 / NDJSON say.
+ * Each record as text, built by SQLite (C code, one string per row) rather than as an object per row in
+ * JavaScript: one string crosses the thread boundary instead of nine values to clone, and an export moves millions
+ * of rows. Field order, JSON and RFC 4180 quoting as the contract says (`json` equals `recordJson`'s output).
  */
-const exportLine = (format: "csv" | "ndjson", source: string): string =>
-  format === "csv"
-    ? `'${source},' || id || ',' || ${["production_date", "item_code", "item_name", "lot_number", "line_code"]
-        .map(csvText)
-        .join(" || ',' || ")} || ',' || good_quantity || ',' || defect_quantity || char(13, 10)`
-    : `json_object('source', '${source}', 'id', id, 'production_date', production_date, 'item_code', item_code,
+const recordText = (format: RecordFormat, source: string): string => {
+  if (format === "csv") {
+    return `'${source},' || id || ',' || ${["production_date", "item_code", "item_name", "lot_number", "line_code"]
+      .map(csvText)
+      .join(" || ',' || ")} || ',' || good_quantity || ',' || defect_quantity || char(13, 10)`
+  }
+  const json = `json_object('source', '${source}', 'id', id, 'production_date', production_date, 'item_code', item_code,
       'item_name', item_name, 'lot_number', lot_number, 'line_code', line_code, 'good_quantity', good_quantity,
-      'defect_quantity', defect_quantity) || char(10)`
+      'defect_quantity', defect_quantity)`
+  return format === "ndjson" ? `${json} || char(10)` : json
+}
 
-/** One file's part of an export chunk: `[line, production_date, id]` per record, in `/records` order. */
-export const exportLinesSql = (
+/**
+ * One file's part of a `/records` page or export chunk: `[text, production_date, id]` per record, in the
+ * contract's order (date desc, id desc), strictly after `after` (keyset), at most `limit` rows. Every filter is an
+ * index range or an equality.
+ */
+export const recordTextsSql = (
   window: DateWindow,
   filters: RecordFilters,
   after: After,
   limit: number,
-  format: "csv" | "ndjson",
+  format: RecordFormat,
   source: "live" | "archive"
 ): SqlStatement => {
   const { where, params } = recordsWhere(window, filters, after)
   return {
-    sql: `SELECT ${exportLine(format, source)}, production_date, id FROM production_records
+    sql: `SELECT ${recordText(format, source)}, production_date, id FROM production_records
   WHERE ${where}
   ORDER BY production_date DESC, id DESC LIMIT ?`,
     params: [...params, limit]

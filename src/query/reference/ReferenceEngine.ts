@@ -2,7 +2,7 @@ import { type ConfigError, Effect, Layer } from "effect"
 import { csvLine, ndjsonLine } from "../../domain/RecordLines.js"
 import { DbTargets } from "../../config/DbTargets.js"
 import type { DbFile } from "../../domain/DbFile.js"
-import type { ApiRecord } from "../../domain/ProductionRecord.js"
+import { type ApiRecord, recordJson } from "../../domain/ProductionRecord.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
 import type {
   ItemsQuery,
@@ -66,7 +66,8 @@ const make = Effect.gen(function* () {
   const { cutover } = yield* DbTargets
   const { all } = yield* ReferenceConnection
 
-  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> =>
+  /** A page of records as objects (`records` renders them as the contract's JSON, exports as lines). */
+  const recordObjects = (q: RecordsQuery) =>
     all<StoredRecord>(windowBranches(q.window, cutover), (b) =>
       recordsSql(q.window, cutover, b, q.filters, q.limit, q.after)
     ).pipe(
@@ -80,6 +81,9 @@ const make = Effect.gen(function* () {
         return { rows, next }
       })
     )
+
+  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> =>
+    Effect.map(recordObjects(q), (page) => ({ rows: page.rows.map(recordJson), next: page.next }))
 
   const items = (q: ItemsQuery): Effect.Effect<ItemsResult, ReadError> =>
     all<{ item_code: string; item_name: string }>(BOTH_FILES, (b) => itemsSql(b, q.q, q.limit)).pipe(
@@ -157,7 +161,7 @@ const make = Effect.gen(function* () {
     // Each case above returns exactly `ResultOf` of its query class; TypeScript cannot narrow `Q` through a switch.
     run: <Q extends Query>(query: Q) => dispatch(query) as Effect.Effect<ResultOf<Q>, ReadError>,
     exportChunk: (query, format) =>
-      Effect.map(records(query), (page) => {
+      Effect.map(recordObjects(query), (page) => {
         const line = format === "csv" ? csvLine : ndjsonLine
         return { text: page.rows.map(line).join(""), rows: page.rows.length, next: page.next }
       })
