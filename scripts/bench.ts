@@ -19,7 +19,7 @@ import { withClient } from "./bench/HttpClient.js"
 import { type ResolvedShape, measureShapes, resolveShapes } from "./bench/Latency.js"
 import { describeMachine, exactCommand, loadAverage, sourceRevision } from "./bench/Machine.js"
 import { measureMixed } from "./bench/Mixed.js"
-import { type BenchOptions, HELP, parseOptions, WARM_PASSES } from "./bench/Options.js"
+import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
 import { measurePragmas, rawByItemShape, urlShape } from "./bench/Pragmas.js"
 import { progress } from "./bench/Progress.js"
 import { renderReport } from "./bench/Report.js"
@@ -65,7 +65,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     })
     const starts: Array<StartSample> = []
     let anonAtStart = NaN
-    const servicePasses = { warm: WARM_PASSES, timed: o.samples }
+    const servicePasses = { warm: o.warmPasses, timed: o.samples }
 
     progress("optimized engine, cache off: starting")
     const { resolved, optimized, exportRuns } = await withServer(

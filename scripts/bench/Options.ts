@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly repeats: number
   /** Timed passes over every shape for the optimized service (cache off and on) and the HTTP floor. */
   readonly samples: number
+  /** Untimed passes before those. */
+  readonly warmPasses: number
   /** Undefined in a quick run without `--data-dir`: it seeds a temp dir of its own. */
   readonly dataDir: string | undefined
   readonly scale: Scale
@@ -25,7 +27,7 @@ export interface BenchOptions {
 }
 
 /** Untimed passes over the shapes before the timed ones (statements cached, pages read, code optimized by the JIT). */
-export const WARM_PASSES = 5
+const WARM_PASSES = 5
 
 const FULL_SCALE: Scale = { rowsPerDay: 3000, from: "2024-01-01", to: "2026-11-27" }
 const QUICK_SCALE: Scale = { rowsPerDay: 50, from: "2025-01-01", to: "2026-03-31" }
@@ -54,7 +56,8 @@ Options:
   --connections N    connections of the load runs [100]
   --repeats N        repeats of every measurement; the report gives medians [5; quick 1]
   --samples N        timed passes over the shapes for the optimized service and the HTTP floor, after
-                     ${WARM_PASSES} untimed ones (the baseline's requests take seconds: it gets --repeats) [25; quick 2]
+                     ${WARM_PASSES} untimed ones (quick: 1; the baseline's requests take seconds: it gets --repeats
+                     after one) [25; quick 2]
   --distinct N       distinct URLs in the mixed workload [300; quick 60]
   --data-dir DIR     data cache [./.bench/data; quick: a temp dir]. Holds raw/live.db, raw/archive.db
                      (un-migrated, for the baseline) and migrated/live.db, migrated/archive.db. Whatever is
@@ -113,6 +116,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     connections: Math.round(positive("connections", v.connections, 100)),
     repeats: Math.round(positive("repeats", v.repeats, quick ? 1 : 5)),
     samples: Math.round(positive("samples", v.samples, quick ? 2 : 25)),
+    warmPasses: quick ? 1 : WARM_PASSES,
     distinctUrls: Math.round(positive("distinct", v.distinct, quick ? 60 : 300)),
     fromSource: v["from-source"] === true,
     dataDir: v["data-dir"] ?? (quick ? undefined : ".bench/data"),

@@ -1,4 +1,3 @@
-import { WARM_PASSES } from "./Options.js"
 import { section, table } from "./Markdown.js"
 import { verdict } from "./Pragmas.js"
 import { baselineSection, floorsSection } from "./ReportLatency.js"
@@ -33,7 +32,7 @@ const header = (r: BenchResults): string => {
     `Generated ${r.date} in ${Math.round(r.totalS)} s from ${r.revision} by:\n\n\`\`\`sh\n${r.command}\n\`\`\``,
     `Settings: ${o.durationS} s load runs, ${o.connections} connections, ${o.repeats} repeats (every figure below ` +
       `is a median over them unless it says otherwise); per-shape latencies of the optimized service and the HTTP ` +
-      `floor: ${o.samples} timed passes after ${WARM_PASSES} untimed ones, the baseline's: ${o.repeats} after one; ` +
+      `floor: ${o.samples} timed passes after ${o.warmPasses} untimed ones, the baseline's: ${o.repeats} after one; ` +
       `${o.distinctUrls} distinct URLs in the mixed workload. ` +
       `Service processes: ${serviceCommand(r)}; read workers from the worker bundle. The ` +
       "machine is shared: absolute times drift from run to run, so every claim is a ratio or a comparison with a " +

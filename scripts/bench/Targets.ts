@@ -13,11 +13,13 @@ const EXPORT_ROWS = 1_000_000
 
 /** The spec's targets table, each with the value this run measured and whether it meets the target. */
 export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
-  const judged = r.optimized.map((run) => {
+  const judged = r.optimized.map((run, k) => {
     const p50 = shapeP50(run)
     const limit = uncachedLimitMs(run.shape.endpoint, run.rows)
-    return { run, p50, limit, ok: p50 <= limit }
+    const floors = median(r.dbFloor.get(run.shape.url) ?? []) + shapeP50(r.httpFloor[k])
+    return { run, p50, limit, ok: p50 <= limit, floorsAbove: floors > limit }
   })
+  const missed = judged.filter((j) => !j.ok)
   const worst = [...judged].sort((a, b) => b.p50 / b.limit - a.p50 / a.limit)[0]
   const mixedP99 = median(r.mixed.runs.map((m) => m.p99))
   const errors = sum(r.mixed.runs.map((m) => m.errors))
@@ -42,7 +44,11 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
       what: "uncached server-side time (client round trip, one connection), every endpoint but export, windows up to 3 years",
       target: "p50 ≤ 5 ms up to 1,000 rows (+2 µs a row beyond); `/records` page p50 ≤ 2 ms",
       measured:
-        `${judged.filter((j) => j.ok).length}/${judged.length} shapes within their limit` +
+        `${judged.length - missed.length}/${judged.length} shapes within their limit` +
+        (missed.length === 0
+          ? ""
+          : ` (of the ${missed.length} others, ${missed.filter((j) => j.floorsAbove).length} have db + HTTP floors ` +
+            "above their limit: §1)") +
         (worst === undefined
           ? ""
           : `; worst: ${worst.run.shape.endpoint} ${worst.run.shape.label} p50 ${ms(worst.p50)} ms vs ${ms(worst.limit)} ms`),
