@@ -101,13 +101,17 @@ const runningBranch = (
   const match = (alias: string) =>
     keyDims.map((d) => (grouped.includes(d) ? `${alias}.${d} = g.${d}` : `${alias}.${d} = ?`)).join(" AND ")
   const filterValues = keyDims.filter((d) => !grouped.includes(d)).map((d) => filters.find(([f]) => f === d)![1])
-  const sources = groupDims.map((d) => `(${groupSource(d, filterDims.includes(d))}) AS g_${d}`)
+  const sources = groupDims.map((d) => `(${groupSource(d, filterDims.includes(d))} WHERE ? <= ?) AS g_${d}`)
   const gCols = groupDims.map((d) => `g_${d}.${d}`).join(", ")
-  const fixedParams = groupDims.filter((d) => filterDims.includes(d)).map((d) => filters.find(([f]) => f === d)![1])
+  const sourceParams = groupDims.flatMap((d) => [
+    ...(filterDims.includes(d) ? [filters.find(([f]) => f === d)![1]] : []),
+    range[0],
+    range[1]
+  ])
   const cte = `${name} AS (SELECT g.*,
     (SELECT max(period) FROM ${table} AS r WHERE ${match("r")} AND period <= ?) AS tp,
     (SELECT max(period) FROM ${table} AS r WHERE ${match("r")} AND period < ?) AS fp
-  FROM (SELECT ${gCols} FROM ${sources.join(", ")}) AS g WHERE ? <= ?)`
+  FROM (SELECT ${gCols} FROM ${sources.join(", ")}) AS g)`
   const diff = (c: string) => `a.${c} - coalesce(b.${c}, 0)`
   const joinMatch = (alias: string) =>
     keyDims.map((d) => (grouped.includes(d) ? `${alias}.${d} = ${name}.${d}` : `${alias}.${d} = ?`)).join(" AND ")
@@ -125,7 +129,7 @@ WHERE ${diff("cum_cnt")} > 0`
   return {
     cte,
     select,
-    cteParams: [...filterValues, range[1], ...filterValues, range[0], ...fixedParams, range[0], range[1]],
+    cteParams: [...filterValues, range[1], ...filterValues, range[0], ...sourceParams],
     selectParams: [...filterValues, ...filterValues]
   }
 }
