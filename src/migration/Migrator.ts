@@ -163,10 +163,13 @@ const integrityCheck = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   )
 )
 
-/** Brings one file up to the latest schema version, printing progress; `dryRun` prints and changes nothing. */
+/**
+ * Brings one file up to the latest schema version (or to `upTo`, as a file migrated by an earlier release would
+ * be), printing progress; `dryRun` prints and changes nothing.
+ */
 export const migrateFile = (
   target: DbTarget,
-  options: { readonly dryRun: boolean }
+  options: { readonly dryRun: boolean; readonly upTo?: number }
 ): Effect.Effect<FileReport, MigrationRefused | SqlError.SqlError | ConfigError.ConfigError> =>
   Effect.gen(function* () {
     const base = { file: target.file, path: target.path }
@@ -178,7 +181,7 @@ export const migrateFile = (
     }
     return yield* Effect.gen(function* () {
       const applied = yield* inspect(target)
-      const pending = MIGRATION_STEPS.filter((s) => !applied.has(s.version))
+      const pending = MIGRATION_STEPS.filter((s) => !applied.has(s.version) && s.version <= (options.upTo ?? Infinity))
       yield* Console.log(
         `${target.file}: ${target.path}: ${pending.length === 0 ? "up to date, nothing to do" : `${pending.length} step(s) to apply${options.dryRun ? " (dry run: printing, changing nothing)" : ""}`}`
       )

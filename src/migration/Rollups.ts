@@ -13,6 +13,11 @@ export interface Rollup {
   readonly dims: ReadonlyArray<Dimension>
   /** Whether rows carry the latest record of their group (needed where `item_name` is answered). */
   readonly tracksLatest: boolean
+  /**
+   * Whether rows carry running totals of their group through their day (`cum_good`, `cum_defect`, `cum_cnt`, from
+   * schema v8): day grain with dimensions, so a window's sum per group is two index seeks, not a range of rows.
+   */
+  readonly cumulative: boolean
 }
 
 const dimensionSets: ReadonlyArray<ReadonlyArray<Dimension>> = [
@@ -27,7 +32,8 @@ export const ROLLUPS: ReadonlyArray<Rollup> = (["day", "month"] as const).flatMa
     table: ["rollup", grain, ...dims.map((d) => d.replace("_code", ""))].join("_"),
     grain,
     dims,
-    tracksLatest: dims.includes("item_code")
+    tracksLatest: dims.includes("item_code"),
+    cumulative: grain === "day" && dims.length > 0
   }))
 )
 
@@ -95,16 +101,45 @@ const valueColumns = (r: Rollup): ReadonlyArray<string> => [
   ...(r.tracksLatest ? ["last_date", "last_id", "last_name"] : [])
 ]
 
-/** Trigger body statements that add a NEW record to its group. */
-export const addRecordStatements = (r: Rollup): ReadonlyArray<string> => {
-  const cols = [...keyColumns(r), ...valueColumns(r)]
+/** The running-total columns, each with the value column it accumulates. */
+export const CUMULATIVE_COLUMNS: ReadonlyArray<readonly [cum: string, of: string]> = [
+  ["cum_good", "good"],
+  ["cum_defect", "defect"],
+  ["cum_cnt", "cnt"]
+]
+
+/** The same group as `ref`'s record, every day of it (the running totals' scope). */
+const sameGroup = (r: Rollup, ref: "OLD" | "NEW"): string => r.dims.map((d) => `${d} = ${ref}.${d}`).join(" AND ")
+
+/**
+ * The running totals' share of a trigger: a record at day d changes the totals of its group's rows with period
+ * >= d (on a live file written "today", about one row; a back-dated edit, one row per later day of the group).
+ */
+const shiftRunningTotals = (r: Rollup, ref: "OLD" | "NEW", sign: "+" | "-"): string =>
+  `UPDATE ${r.table} SET cum_good = cum_good ${sign} ${ref}.good_quantity, cum_defect = cum_defect ${sign} ${ref}.defect_quantity, cum_cnt = cum_cnt ${sign} 1
+  WHERE ${sameGroup(r, ref)} AND period >= ${ref}.production_date`
+
+/**
+ * Trigger body statements that add a NEW record to its group. `cumulative`: whether the schema has running totals
+ * (v8 on; the v6 step creates the triggers of the schema it creates). A new day row starts from the total of the
+ * group's previous row; then every row from that day on (itself included) gains the record.
+ */
+export const addRecordStatements = (r: Rollup, cumulative: boolean): ReadonlyArray<string> => {
+  const running = cumulative && r.cumulative
+  const cols = [...keyColumns(r), ...valueColumns(r), ...(running ? CUMULATIVE_COLUMNS.map(([c]) => c) : [])]
   const values = [
     ...r.dims.map((d) => `NEW.${d}`),
     periodOf(r.grain, "NEW.production_date"),
     "NEW.good_quantity",
     "NEW.defect_quantity",
     "1",
-    ...(r.tracksLatest ? ["NEW.production_date", "NEW.id", "NEW.item_name"] : [])
+    ...(r.tracksLatest ? ["NEW.production_date", "NEW.id", "NEW.item_name"] : []),
+    ...(running
+      ? CUMULATIVE_COLUMNS.map(
+          ([c]) =>
+            `coalesce((SELECT ${c} FROM ${r.table} WHERE ${sameGroup(r, "NEW")} AND period < NEW.production_date ORDER BY period DESC LIMIT 1), 0)`
+        )
+      : [])
   ]
   const newer = "(excluded.last_date, excluded.last_id) > (last_date, last_id)"
   const latestSet = r.tracksLatest
@@ -116,16 +151,22 @@ export const addRecordStatements = (r: Rollup): ReadonlyArray<string> => {
   return [
     `INSERT INTO ${r.table} (${cols.join(", ")}) VALUES (${values.join(", ")})
   ON CONFLICT (${keyColumns(r).join(", ")}) DO UPDATE SET
-    good = good + excluded.good, defect = defect + excluded.defect, cnt = cnt + 1${latestSet}`
+    good = good + excluded.good, defect = defect + excluded.defect, cnt = cnt + 1${latestSet}`,
+    ...(running ? [shiftRunningTotals(r, "NEW", "+")] : [])
   ]
 }
 
-/** Trigger body statements that remove an OLD record from its group (recomputing the latest when it was it). */
-export const removeRecordStatements = (r: Rollup): ReadonlyArray<string> => {
+/**
+ * Trigger body statements that remove an OLD record from its group (recomputing the latest when it was it). With
+ * running totals, every row of the group from that day on loses it; a day row deleted at cnt 0 then holds the
+ * previous row's total, which the next row's total already equals without it.
+ */
+export const removeRecordStatements = (r: Rollup, cumulative: boolean): ReadonlyArray<string> => {
   const match = groupMatch(r, "OLD")
   const statements = [
     `UPDATE ${r.table} SET good = good - OLD.good_quantity, defect = defect - OLD.defect_quantity, cnt = cnt - 1
   WHERE ${match}`,
+    ...(cumulative && r.cumulative ? [shiftRunningTotals(r, "OLD", "-")] : []),
     `DELETE FROM ${r.table} WHERE ${match} AND cnt <= 0`
   ]
   if (r.tracksLatest) {
@@ -163,5 +204,21 @@ export const backfillStatements = (r: Rollup): ReadonlyArray<string> => {
     `DELETE FROM ${r.table} WHERE ${periodRange}`,
     `INSERT INTO ${r.table} (${[...keys, ...valueColumns(r)].join(", ")})
   SELECT ${picked.join(", ")} FROM (${aggregate})`
+  ]
+}
+
+/**
+ * Adds the running-total columns to a rollup that has them (`r.cumulative`) and fills them from its rows: one
+ * window-function pass per table, in the step's transaction (the triggers that keep them are replaced in it too).
+ */
+export const addRunningTotalsStatements = (r: Rollup): ReadonlyArray<string> => {
+  if (!r.cumulative) return []
+  const dims = r.dims.join(", ")
+  const sums = CUMULATIVE_COLUMNS.map(([c, of]) => `sum(${of}) OVER w AS ${c}`).join(", ")
+  return [
+    ...CUMULATIVE_COLUMNS.map(([c]) => `ALTER TABLE ${r.table} ADD COLUMN ${c} INTEGER NOT NULL DEFAULT 0`),
+    `UPDATE ${r.table} AS r SET ${CUMULATIVE_COLUMNS.map(([c]) => `${c} = w.${c}`).join(", ")}
+  FROM (SELECT ${dims}, period, ${sums} FROM ${r.table} WINDOW w AS (PARTITION BY ${dims} ORDER BY period)) AS w
+  WHERE ${[...r.dims, "period"].map((k) => `r.${k} = w.${k}`).join(" AND ")}`
   ]
 }

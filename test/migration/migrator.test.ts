@@ -94,6 +94,40 @@ describe("migrateFile", () => {
     })
   )
 
+  it.scoped("upgrades a v7 file with data: adds and backfills the running totals, ends as a fresh migration does", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir()
+      const file = path.join(dir, "live.db")
+      const fresh = path.join(dir, "fresh.db")
+      createRecordsFile(file, randomRecords(seededRng(5), 1_000, shape))
+      createRecordsFile(fresh, [])
+      yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 7 }))
+      withDb(file, (db) => {
+        const columns = db.prepare(`SELECT name FROM pragma_table_info('rollup_day_item')`).pluck().all()
+        expect(columns).not.toContain("cum_good")
+        // Writes through the v7 triggers, back-dated ones included.
+        insertRecords(db, randomRecords(seededRng(6), 200, shape))
+      })
+      const [report] = yield* migrate(file)
+      yield* migrate(fresh)
+
+      expect(report).toMatchObject({ status: "migrated", applied: ["running_totals"], integrity: "ok" })
+      withDb(file, (db) => {
+        expect(actualDerived(db)).toEqual(expectedDerived(db))
+        // The v8 triggers keep them: more writes after the upgrade, across old and new days.
+        insertRecords(db, randomRecords(seededRng(7), 200, shape))
+        db.prepare(`DELETE FROM production_records WHERE id % 7 = 0`).run()
+        db.prepare(`UPDATE production_records SET production_date = '2025-11-03' WHERE id % 11 = 0`).run()
+        expect(actualDerived(db)).toEqual(expectedDerived(db))
+      })
+      expect(schemaState(file).schema).toEqual(schemaState(fresh).schema)
+      const after = schemaState(file)
+      const [again] = yield* migrate(file)
+      expect(again).toMatchObject({ status: "up-to-date", applied: [] })
+      expect(schemaState(file)).toEqual(after)
+    })
+  )
+
   it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")
@@ -103,7 +137,7 @@ describe("migrateFile", () => {
       withDb(file, (db) => insertRecords(db, randomRecords(seededRng(4), 50, shape)))
       const [report] = yield* migrate(file)
 
-      expect(report.applied).toEqual(["rollups", "statistics"])
+      expect(report.applied).toEqual(["rollups", "statistics", "running_totals"])
       withDb(file, (db) => expect(actualDerived(db)).toEqual(expectedDerived(db)))
     })
   )

@@ -17,13 +17,23 @@ import { CUTOVER, makeEngineFixture } from "./engineFixture.js"
 const fixture = makeEngineFixture("parallel-halves", 4)
 afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))
 
-/** Makes each half slow enough to observe: many groups in the daily item rollup on either side of the cutover. */
+/**
+ * Makes each half slow enough to observe: many items (the groups by-item reads, each a few seeks) with rows in the
+ * daily item rollup on either side of the cutover, their running totals consistent.
+ */
 const inflateRollup = (path: string, dates: ReadonlyArray<string>) => {
   const db = new Database(path)
+  const item = db.prepare(`INSERT INTO items (item_code, item_name, cnt) VALUES (?, 'x', ?)`)
   const insert = db.prepare(
-    `INSERT INTO rollup_day_item (period, item_code, good, defect, cnt, last_date, last_id, last_name) VALUES (?, ?, 1, 0, 1, ?, 0, 'x')`
+    `INSERT INTO rollup_day_item (period, item_code, good, defect, cnt, last_date, last_id, last_name, cum_good, cum_defect, cum_cnt)
+    VALUES (?, ?, 1, 0, 1, ?, 0, 'x', ?, 0, ?)`
   )
-  db.transaction(() => dates.forEach((d) => Array.from({ length: 40_000 }, (_, i) => insert.run(d, `ZZ-${i}`, d))))()
+  db.transaction(() =>
+    Array.from({ length: 40_000 }, (_, i) => {
+      item.run(`ZZ-${i}`, dates.length)
+      dates.forEach((d, k) => insert.run(d, `ZZ-${i}`, d, k + 1, k + 1))
+    })
+  )()
   db.close()
 }
 

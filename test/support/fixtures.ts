@@ -232,6 +232,19 @@ export const expectedRollup = (records: ReadonlyArray<StoredRecord>, r: Rollup):
       (rec.production_date === group.last_date && rec.id > (group.last_id as number))
     if (newer) Object.assign(group, { last_date: rec.production_date, last_id: rec.id, last_name: rec.item_name })
   }
+  if (r.cumulative) {
+    // Running totals: each group's sums through its row's day, accumulated in period order.
+    const running = new Map<string, { good: number; defect: number; cnt: number }>()
+    for (const row of sortedByKey([...groups.values()], (row) => [...r.dims.map((d) => row[d]), row.period])) {
+      const id = JSON.stringify(r.dims.map((d) => row[d]))
+      const sum = running.get(id) ?? { good: 0, defect: 0, cnt: 0 }
+      sum.good += row.good as number
+      sum.defect += row.defect as number
+      sum.cnt += row.cnt as number
+      running.set(id, sum)
+      Object.assign(row, { cum_good: sum.good, cum_defect: sum.defect, cum_cnt: sum.cnt })
+    }
+  }
   return sortedByKey([...groups.values()], rollupKey(r))
 }
 

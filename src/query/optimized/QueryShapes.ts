@@ -27,7 +27,9 @@ const example = { item_code: "ITM-0001", line_code: "L01", lot_prefix: "ABC", q:
 /**
  * Every statement shape the optimized engine sends to a file: `/records` with each combination of filters,
  * first page and keyset page, `q` long enough for the trigram index and too short for it; `/items`; `/lines`;
- * every summary with each filter combination it accepts. `scripts/analyze-indexes.ts` plans them all.
+ * every summary with each filter combination it accepts. `scripts/analyze-indexes.ts` plans them all. A summary
+ * read from running totals has its seek branch and its short-range scan branch in one text (the parameters empty
+ * one of them), so one window plans both.
  */
 export const queryShapes = (): ReadonlyArray<QueryShape> => {
   const shapes: Array<QueryShape> = []

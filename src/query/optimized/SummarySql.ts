@@ -1,4 +1,5 @@
 import type { DateWindow } from "../../domain/DateWindow.js"
+import { lastDayOfMonth, monthOf, nextMonthStart } from "../../domain/IsoDate.js"
 import { type Dimension, rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryQuery } from "../Query.js"
@@ -64,12 +65,107 @@ const branchKeys = (q: SummaryQuery, plan: Plan, grain: "day" | "month"): Readon
   return [...(plan.byMonth ? [month] : []), ...plan.groupDims]
 }
 
+/** Where the groups of a running-total branch come from: each file's dimension tables, or the filter's value. */
+const groupSource = (dim: Dimension, fixed: boolean): string =>
+  fixed
+    ? `SELECT ? AS ${dim}`
+    : dim === "item_code"
+      ? `SELECT DISTINCT item_code FROM items`
+      : `SELECT line_code FROM lines`
+
+/**
+ * Per-group sums over one day range from the daily rollups' running totals: for each group (driven from the
+ * dimension table: a few hundred), the total at its last day row <= to minus the total at its last row < from,
+ * each found by a seek on the rollup's primary key (dimensions, then period). The row at `to`'s side is the
+ * group's latest day with records in the range whenever the difference counts any, so its latest record is the
+ * range's (the `item_name` rule). Output: `[(month,) ...groupDims, good, defect, cnt, (last_key, last_name)]`.
+ */
+const runningBranch = (
+  name: string,
+  groupDims: ReadonlyArray<Dimension>,
+  filters: ReadonlyArray<readonly [Dimension, string]>,
+  latest: boolean,
+  withMonth: boolean,
+  range: readonly [string, string]
+): {
+  readonly cte: string
+  readonly select: string
+  readonly cteParams: ReadonlyArray<SqlValue>
+  readonly selectParams: ReadonlyArray<SqlValue>
+} => {
+  const filterDims = filters.map(([d]) => d)
+  const table = rollupFor("day", [...new Set([...groupDims, ...filterDims])]).table
+  const grouped = groupDims.filter((d) => !filterDims.includes(d))
+  // Every key column of the rollup but period: a group's column, or the filter's value.
+  const keyDims = rollupFor("day", [...new Set([...groupDims, ...filterDims])]).dims
+  const match = (alias: string) =>
+    keyDims.map((d) => (grouped.includes(d) ? `${alias}.${d} = g.${d}` : `${alias}.${d} = ?`)).join(" AND ")
+  const filterValues = keyDims.filter((d) => !grouped.includes(d)).map((d) => filters.find(([f]) => f === d)![1])
+  const sources = groupDims.map((d) => `(${groupSource(d, filterDims.includes(d))} WHERE ? <= ?) AS g_${d}`)
+  const gCols = groupDims.map((d) => `g_${d}.${d}`).join(", ")
+  const sourceParams = groupDims.flatMap((d) => [
+    ...(filterDims.includes(d) ? [filters.find(([f]) => f === d)![1]] : []),
+    range[0],
+    range[1]
+  ])
+  const cte = `${name} AS (SELECT g.*,
+    (SELECT max(period) FROM ${table} AS r WHERE ${match("r")} AND period <= ?) AS tp,
+    (SELECT max(period) FROM ${table} AS r WHERE ${match("r")} AND period < ?) AS fp
+  FROM (SELECT ${gCols} FROM ${sources.join(", ")}) AS g)`
+  const diff = (c: string) => `a.${c} - coalesce(b.${c}, 0)`
+  const joinMatch = (alias: string) =>
+    keyDims.map((d) => (grouped.includes(d) ? `${alias}.${d} = ${name}.${d}` : `${alias}.${d} = ?`)).join(" AND ")
+  const select = `SELECT ${[
+    ...(withMonth ? ["substr(a.period, 1, 7)"] : []),
+    ...groupDims.map((d) => `${name}.${d}`),
+    diff("cum_good"),
+    diff("cum_defect"),
+    diff("cum_cnt"),
+    ...(latest ? ["a.last_key", "a.last_name"] : [])
+  ].join(", ")}
+FROM ${name} JOIN ${table} AS a ON ${joinMatch("a")} AND a.period = ${name}.tp
+LEFT JOIN ${table} AS b ON ${joinMatch("b")} AND b.period = ${name}.fp
+WHERE ${diff("cum_cnt")} > 0`
+  return {
+    cte,
+    select,
+    cteParams: [...filterValues, range[1], ...filterValues, range[0], ...sourceParams],
+    selectParams: [...filterValues, ...filterValues]
+  }
+}
+
+/** The ragged day ranges of a window, each within one month (at most two: a head and a tail). */
+const edgeRanges = (window: DateWindow): ReadonlyArray<DateWindow> =>
+  splitWindow(window).days.flatMap((d) => {
+    const parts: Array<DateWindow> = []
+    let from = d.from
+    while (monthOf(from) < monthOf(d.to)) {
+      parts.push({ from, to: lastDayOfMonth(monthOf(from)) })
+      from = nextMonthStart(monthOf(from))
+    }
+    parts.push({ from, to: d.to })
+    return parts
+  })
+
+/**
+ * Days in a range up to which summing its day rows beats the running totals' seeks: a day row of a range scan
+ * costs about a tenth of a group's four seeks (measured on the benchmark files: 15k rows 4 ms, 500 groups 1.4 ms).
+ */
+const SCAN_MAX_DAYS = 10
+
+const daysIn = (r: DateWindow): number => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 + 1
+
 /**
  * One file's part of a summary, read from the rollups: whole months from the monthly grain, the ragged days at
  * either end from the daily grain (the daily summary reads only the daily grain). Each branch aggregates to the
  * output's keys (reading its rollup in key order: the rollups' keys lead with their dimensions) or, when a row is
  * already one output group, not at all; the caller merges the branches' rows exactly. Where `item_name` is
  * answered, each row also carries its latest record's key and name.
+ *
+ * By item, by line and monthly by item read day ranges (the whole window; each ragged edge month of monthly by
+ * item, whose whole months are one monthly row per output group) from the running totals, a couple of seeks per
+ * group however many days the range spans, or, for a range of a few days, by summing its day rows. Both branches
+ * are in the text and the parameters give one of them an empty range, so each shape keeps one SQL text.
  */
 export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement => {
   const plan = planOf(q)
@@ -85,24 +181,49 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
       : `sum(good), sum(defect), sum(cnt)${plan.latest ? `, max(${latestKey}), last_name` : ""}`
     const table = rollupFor(grain, dims).table
     const group = rowIsGroup ? "" : ` GROUP BY ${keys.join(", ")}`
-    return `SELECT ${keys.join(", ")}, ${values} FROM ${table} WHERE period BETWEEN ? AND ?${filterSql}${group}`
+    // `? <= ?` (from <= to), constant, is tested once before the loop: an empty range reads nothing, where a
+    // range search alone would still skip-scan every group for it.
+    return `SELECT ${keys.join(", ")}, ${values} FROM ${table} WHERE ? <= ? AND period BETWEEN ? AND ?${filterSql}${group}`
   }
-  const ranges: Array<readonly [string, string]> = []
-  const branches: Array<string> = []
-  if (q._tag === "summary_daily") {
-    branches.push(branch("day"))
-    ranges.push([window.from, window.to])
-  } else {
-    const split = splitWindow(window)
-    branches.push(branch("month"), branch("day"), branch("day"))
-    ranges.push(
-      split.months === undefined ? NO_RANGE : [split.months.from, split.months.to],
-      ...[0, 1].map((i): readonly [string, string] => {
-        const days = split.days[i]
-        return days === undefined ? NO_RANGE : [days.from, days.to]
-      })
+  const scanned = (r: readonly [string, string]) => [r[0], r[1], r[0], r[1], ...filterParams]
+  if (q._tag === "summary_daily") return { sql: branch("day"), params: scanned([window.from, window.to]) }
+  const split = splitWindow(window)
+  const monthRange = split.months === undefined ? NO_RANGE : ([split.months.from, split.months.to] as const)
+  if (q._tag === "summary_monthly") {
+    const days = [0, 1].map((i) => split.days[i])
+    return {
+      sql: [branch("month"), branch("day"), branch("day")].join("\nUNION ALL "),
+      params: [monthRange, ...days.map((d) => (d === undefined ? NO_RANGE : ([d.from, d.to] as const)))].flatMap(
+        scanned
+      )
+    }
+  }
+  const ranges = plan.byMonth ? edgeRanges(window) : [window]
+  const slots = plan.byMonth ? 2 : 1
+  if (ranges.length > slots) throw new Error(`expected at most ${slots} day ranges, got ${ranges.length}`)
+  const parts = Array.from({ length: slots }, (_, i) => {
+    const r = ranges[i]
+    const scan = r !== undefined && daysIn(r) <= SCAN_MAX_DAYS
+    const running = runningBranch(
+      `t${i}`,
+      plan.groupDims,
+      plan.filters,
+      plan.latest,
+      plan.byMonth,
+      r === undefined || scan ? NO_RANGE : [r.from, r.to]
     )
+    return { running, scanRange: r !== undefined && scan ? ([r.from, r.to] as const) : NO_RANGE }
+  })
+  const selects = [
+    ...(plan.byMonth ? [branch("month")] : []),
+    ...parts.flatMap((p) => [p.running.select, branch("day")])
+  ]
+  return {
+    sql: `WITH ${parts.map((p) => p.running.cte).join(",\n")}\n${selects.join("\nUNION ALL ")}`,
+    params: [
+      ...parts.flatMap((p) => p.running.cteParams),
+      ...(plan.byMonth ? scanned(monthRange) : []),
+      ...parts.flatMap((p) => [...p.running.selectParams, ...scanned(p.scanRange)])
+    ]
   }
-  const params: Array<SqlValue> = ranges.flatMap((r) => [r[0], r[1], ...filterParams])
-  return { sql: branches.join("\nUNION ALL "), params }
 }
