@@ -1,3 +1,9 @@
+/** `JSON.stringify` of one value, without its call for numbers (most values of a summary row). */
+const jsonValue = (value: unknown): string => {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null"
+  return value === undefined ? "null" : JSON.stringify(value)
+}
+
 /**
  * Writes objects as JSON with a fixed key list, in that order, whatever order or extra keys the objects have; the
  * key prefixes are computed once. Output is what `JSON.stringify` gives for the same keys and values.
@@ -8,7 +14,7 @@ export const objectWriter = (fields: ReadonlyArray<string>) => {
     let out = ""
     for (let i = 0; i < fields.length; i++) {
       const value = (row as Record<string, unknown>)[fields[i]!]
-      out += prefixes[i] + (value === undefined ? "null" : JSON.stringify(value))
+      out += prefixes[i] + jsonValue(value)
     }
     return out + "}"
   }

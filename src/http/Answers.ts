@@ -14,6 +14,8 @@ export interface Answer {
   /** The query name and its normalized parameters: what the cache keys answers by. */
   readonly key: string
   readonly body: string
+  /** The body as UTF-8 (what is sent). */
+  readonly bytes: Uint8Array
   /** Strong ETag: a hash of the body, quoted. */
   readonly etag: string
   /** Milliseconds spent in the engine (0 when no database work was done). */
@@ -44,6 +46,7 @@ export const computeAnswer = (
 const fromEntry = (entry: CacheEntry, cache: Outcome): Answer => ({
   key: entry.key,
   body: entry.body,
+  bytes: entry.bytes,
   etag: entry.etag,
   dbMs: entry.dbMs,
   rows: entry.rows,
@@ -73,7 +76,8 @@ export class Answers extends Context.Tag("Answers")<
             return {
               key: queryKey(query),
               ...c,
-              etag: etagOf(c.body),
+              bytes,
+              etag: etagOf(bytes),
               cache: "MISS",
               encoded: (coding) => compressBytes(bytes, coding)
             }

@@ -40,10 +40,9 @@ export const answerResponse = (
   if (ifNoneMatches(request.headers["if-none-match"], answer.etag)) {
     return Effect.succeed(HttpServerResponse.empty({ status: 304, headers }))
   }
-  const coding =
-    Buffer.byteLength(answer.body) > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
+  const coding = answer.bytes.length > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
   if (coding === undefined) {
-    return Effect.succeed(HttpServerResponse.text(answer.body, { contentType: "application/json", headers }))
+    return Effect.succeed(HttpServerResponse.uint8Array(answer.bytes, { contentType: "application/json", headers }))
   }
   return Effect.map(answer.encoded(coding), (bytes) =>
     HttpServerResponse.uint8Array(bytes, {

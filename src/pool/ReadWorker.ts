@@ -57,7 +57,14 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
           Effect.flatMap((output) =>
             output === undefined
               ? Effect.fail(broken("a statement was answered without its output"))
-              : Effect.succeed<ReadResult>({ ...output, workerId: id })
+              : Effect.try({
+                  try: (): ReadResult => ({
+                    ...output,
+                    rows: JSON.parse(output.rows) as ReadResult["rows"],
+                    workerId: id
+                  }),
+                  catch: broken
+                })
           ),
           Effect.catchAll(rejected)
         ),

@@ -6,13 +6,13 @@ import {
   DONE,
   type FromWorker,
   type QueryFailure,
-  type QueryOutput,
+  type WireOutput,
   READY,
   type ToWorker
 } from "./WorkerProtocol.js"
 
 /** What a request is answered with: a statement's output, nothing (a ping), or the worker's typed failure. */
-export type Answer = QueryOutput | undefined
+export type Answer = WireOutput | undefined
 
 type Reply = (exit: Exit.Exit<Answer, QueryFailure | WorkerFailed>) => void
 

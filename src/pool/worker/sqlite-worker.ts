@@ -35,7 +35,11 @@ port.on("message", (message: ToWorker) => {
         return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
       }
       const result = connection.run(sql, params)
-      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, result])
+      return post(
+        isQueryFailure(result)
+          ? [FAILED, request, result]
+          : [DONE, request, { ...result, rows: JSON.stringify(result.rows) }]
+      )
     }
     case PING:
       return post([DONE, message[1]])
