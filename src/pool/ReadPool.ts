@@ -9,12 +9,20 @@ export interface ReadRequest {
   readonly file: DbFile
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
+  /**
+   * `text`: the worker concatenates the first column of every row into `ReadResult.text`, and `rows` holds one
+   * row, `[row count, ...the last row's other columns]` (just `[0]` when there are none). For statements whose
+   * rows are finished text (export lines): one string crosses the thread boundary instead of one per row.
+   */
+  readonly output?: "rows" | "text"
 }
 
 /** Rows as positional arrays (cheap to move between threads), with who ran them and when. */
 export interface ReadResult {
   readonly columns: ReadonlyArray<string>
   readonly rows: ReadonlyArray<ReadonlyArray<SqlValue>>
+  /** The concatenated first column, for `output: "text"`. */
+  readonly text?: string
   /** Which worker thread ran the statement (stable id for the thread's life). */
   readonly workerId: number
   /** `performance.timeOrigin + performance.now()` in the worker when the statement started and ended. */

@@ -52,7 +52,7 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
     id,
     execute: (request, deadline) =>
       channel
-        .call((n) => [QUERY, n, request.file, request.sql, request.params], deadline)
+        .call((n) => [QUERY, n, request.file, request.sql, request.params, request.output === "text"], deadline)
         .pipe(
           Effect.flatMap((output) =>
             output === undefined

@@ -49,7 +49,14 @@ export const CLOSE = 2
 
 /** Pool → worker. `PING` is answered as soon as the worker is free: it tells that an abandoned statement ended. */
 export type ToWorker =
-  | readonly [kind: typeof QUERY, request: number, file: DbFile, sql: string, params: ReadonlyArray<SqlValue>]
+  | readonly [
+      kind: typeof QUERY,
+      request: number,
+      file: DbFile,
+      sql: string,
+      params: ReadonlyArray<SqlValue>,
+      asText: boolean
+    ]
   | readonly [kind: typeof PING, request: number]
   | readonly [kind: typeof CLOSE]
 
@@ -61,6 +68,8 @@ export type ToWorker =
  */
 export interface WireOutput extends Omit<QueryOutput, "rows"> {
   readonly rows: string
+  /** The concatenated first column, when the request asked for text (`ReadRequest.output`). */
+  readonly text?: string
 }
 
 export const READY = 0

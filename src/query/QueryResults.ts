@@ -43,5 +43,9 @@ export type ExportFormat = "csv" | "ndjson"
 export interface ExportChunk {
   readonly text: string
   readonly rows: number
+  /**
+   * The last line's position when the chunk is full (`limit` lines: more may follow, and the next chunk, possibly
+   * empty, tells), null when it is not. Unlike a `/records` page, no extra row is read to find out.
+   */
   readonly next: RecordPosition | null
 }

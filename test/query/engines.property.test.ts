@@ -19,7 +19,7 @@ import {
   SummaryMonthlyQuery
 } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
-import type { RecordsPage } from "../../src/query/QueryResults.js"
+import type { ExportChunk, RecordsPage } from "../../src/query/QueryResults.js"
 import type { RecordJson } from "../../src/domain/ProductionRecord.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
 import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
@@ -179,6 +179,19 @@ layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
             reference.exportChunk(query, format)
           ])
           expect(got).toEqual(want)
+          // The whole export, chunk after chunk from each chunk's `next`, as the endpoint streams it.
+          const whole = (engine: typeof optimized) =>
+            Effect.gen(function* () {
+              let text = ""
+              let after: RecordsQuery["after"] = undefined
+              for (;;) {
+                const chunk: ExportChunk = yield* engine.exportChunk(new RecordsQuery({ ...query, after }), format)
+                text += chunk.text
+                if (chunk.next === null || chunk.rows === 0) return text
+                after = chunk.next
+              }
+            })
+          expect(yield* whole(optimized)).toEqual(yield* whole(reference))
         }),
       { fastCheck: { numRuns: 100 } }
     )

@@ -11,8 +11,10 @@ import {
   type FromWorker,
   PING,
   QUERY,
+  type QueryOutput,
   READY,
   type ToWorker,
+  type WireOutput,
   type WorkerInit
 } from "../WorkerProtocol.js"
 
@@ -26,20 +28,26 @@ const connections = new Map<DbFile, FileConnection>(
 
 const post = (message: FromWorker) => port.postMessage(message)
 
+/** Rows as one JSON text, or (`asText`) their first column concatenated plus the count and the last row's rest. */
+const wire = (output: QueryOutput, asText: boolean): WireOutput => {
+  if (!asText) return { ...output, rows: JSON.stringify(output.rows) }
+  const last = output.rows[output.rows.length - 1]
+  const summary = [output.rows.length, ...(last === undefined ? [] : last.slice(1))]
+  let text = ""
+  for (const row of output.rows) text += String(row[0])
+  return { ...output, rows: JSON.stringify([summary]), text }
+}
+
 port.on("message", (message: ToWorker) => {
   switch (message[0]) {
     case QUERY: {
-      const [, request, file, sql, params] = message
+      const [, request, file, sql, params, asText] = message
       const connection = connections.get(file)
       if (connection === undefined) {
         return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
       }
       const result = connection.run(sql, params)
-      return post(
-        isQueryFailure(result)
-          ? [FAILED, request, result]
-          : [DONE, request, { ...result, rows: JSON.stringify(result.rows) }]
-      )
+      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, asText)])
     }
     case PING:
       return post([DONE, message[1]])

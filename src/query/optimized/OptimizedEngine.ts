@@ -11,7 +11,7 @@ import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryQuery } from "../
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
-import { LINES_SQL, itemsSql, type RecordFormat, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
+import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
 
@@ -34,7 +34,7 @@ export const make = Effect.gen(function* () {
     files.push(target.file)
   }
 
-  const run = (file: DbFile, statement: SqlStatement) =>
+  const run = (file: DbFile, statement: SqlStatement & { readonly output?: "rows" | "text" }) =>
     Effect.tap(pool.run({ file, ...statement }), (r) =>
       recordRead({ file, workerId: r.workerId, startedAt: r.startedAt, endedAt: r.endedAt })
     )
@@ -47,47 +47,80 @@ export const make = Effect.gen(function* () {
     )
 
   /**
-   * A keyset page in the contract's order: live rows all sort before archive rows, so the parts are read in
-   * order and reading stops once the page is full (limit + 1 rows tell whether more follow).
+   * Reads a keyset page in the contract's order: live rows all sort before archive rows, so the parts are read in
+   * order, each from the position after `q.after` in its file, and reading stops once `wanted` rows are in.
+   * `read` gets the part, where to start in it and how many rows are still wanted, and says how many it got.
    */
-  const pageOf = <Row>(
+  const readParts = <E>(
     q: RecordsQuery,
-    statement: (part: RoutedPart, after: RecordPosition | undefined, limit: number) => SqlStatement,
-    decode: (file: DbFile, row: ReadonlyArray<SqlValue>) => { readonly row: Row; readonly position: RecordPosition }
+    wanted: number,
+    read: (part: RoutedPart, after: RecordPosition | undefined, limit: number) => Effect.Effect<number, E>
   ) =>
     Effect.gen(function* () {
-      const rows: Array<{ readonly row: Row; readonly position: RecordPosition }> = []
+      let got = 0
       for (const part of partsOf(q.window)) {
-        if (rows.length > q.limit) break
+        if (got >= wanted) break
         if (q.after !== undefined && part.file === "live" && q.after.source === "archive") continue
         const after = q.after !== undefined && q.after.source === part.file ? q.after : undefined
-        const result = yield* run(part.file, statement(part, after, q.limit + 1 - rows.length))
-        for (const r of result.rows) rows.push(decode(part.file, r))
+        got += yield* read(part, after, wanted - got)
       }
-      const page = rows.slice(0, q.limit)
-      const next = rows.length > q.limit ? (page[page.length - 1]?.position ?? null) : null
-      return { rows: page.map((r) => r.row), next }
     })
 
-  /** A page of records as SQLite rendered them (`[text, production_date, id]` rows). */
-  const textsOf = (q: RecordsQuery, format: RecordFormat) =>
-    pageOf(
-      q,
-      (part, after, limit) => recordTextsSql(part.window, q.filters, after, limit, format, part.file),
-      (file, r) => ({
-        row: r[0] as string,
-        position: { production_date: r[1] as string, source: file, id: r[2] as number }
+  const positionOf = (file: DbFile, date: SqlValue | undefined, id: SqlValue | undefined): RecordPosition => ({
+    production_date: date as string,
+    source: file,
+    id: id as number
+  })
+
+  /** A `/records` page: each record's JSON text as SQLite wrote it; limit + 1 rows tell whether more follow. */
+  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> => {
+    const rows: Array<string> = []
+    const positions: Array<RecordPosition> = []
+    return Effect.map(
+      readParts(q, q.limit + 1, (part, after, limit) =>
+        Effect.map(run(part.file, recordTextsSql(part.window, q.filters, after, limit, "json", part.file)), (r) => {
+          for (const row of r.rows) {
+            rows.push(row[0] as string)
+            positions.push(positionOf(part.file, row[1], row[2]))
+          }
+          return r.rows.length
+        })
+      ),
+      (): RecordsPage => ({
+        rows: rows.slice(0, q.limit),
+        next: rows.length > q.limit ? positions[q.limit - 1]! : null
       })
     )
+  }
 
-  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> => textsOf(q, "json")
-
-  const exportChunk = (q: RecordsQuery, format: ExportFormat) =>
-    Effect.map(textsOf(q, format), (page): ExportChunk => ({
-      text: page.rows.join(""),
-      rows: page.rows.length,
-      next: page.next
-    }))
+  /**
+   * An export chunk: up to `limit` lines, concatenated by the worker (one string per part crosses the thread
+   * boundary). A full chunk gives its last position as `next`; one more, possibly empty, chunk then ends the export.
+   */
+  const exportChunk = (q: RecordsQuery, format: ExportFormat): Effect.Effect<ExportChunk, ReadError> => {
+    let text = ""
+    let rows = 0
+    let last: RecordPosition | null = null
+    return Effect.map(
+      readParts(q, q.limit, (part, after, limit) =>
+        Effect.map(
+          run(part.file, {
+            ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
+            output: "text"
+          }),
+          (r) => {
+            const [count, date, id] = r.rows[0] ?? [0]
+            const n = Number(count)
+            text += r.text ?? ""
+            rows += n
+            if (n > 0) last = positionOf(part.file, date, id)
+            return n
+          }
+        )
+      ),
+      (): ExportChunk => ({ text, rows, next: rows >= q.limit ? last : null })
+    )
+  }
 
   const items = (q: ItemsQuery) =>
     Effect.map(onEveryFile(itemsSql(q.q, q.limit + 1)), (results): ItemsResult => {

@@ -163,7 +163,13 @@ const make = Effect.gen(function* () {
     exportChunk: (query, format) =>
       Effect.map(recordObjects(query), (page) => {
         const line = format === "csv" ? csvLine : ndjsonLine
-        return { text: page.rows.map(line).join(""), rows: page.rows.length, next: page.next }
+        const last = page.rows.at(-1)
+        const full = last !== undefined && page.rows.length === query.limit
+        return {
+          text: page.rows.map(line).join(""),
+          rows: page.rows.length,
+          next: full ? { production_date: last.production_date, source: last.source, id: last.id } : null
+        }
       })
   })
 })
