@@ -7,7 +7,6 @@ import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
-import { CacheFastPathLive } from "./CacheFastPath.js"
 import { Api } from "./Api.js"
 import { appMiddleware } from "./AppMiddleware.js"
 import { CatalogHandlers } from "./CatalogHandlers.js"
@@ -15,7 +14,9 @@ import { CorsConfig } from "./Cors.js"
 import { ExportSlots } from "./ExportStream.js"
 import { HealthHandlers } from "./HealthHandlers.js"
 import { MetricsHandlers } from "./MetricsHandlers.js"
+import { HandedOverFailures } from "./HandedOverFailures.js"
 import { FastPath, NodeServer } from "./NodeServer.js"
+import { QueryFastPathLive } from "./QueryFastPath.js"
 import { RecordsHandlers } from "./RecordsHandlers.js"
 import { SummaryHandlers } from "./SummaryHandlers.js"
 
@@ -71,7 +72,8 @@ export const HttpAppLive = ServerLive.pipe(
 
 /** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`), with its own metrics. */
 export const HttpLive = HttpAppLive.pipe(
-  Layer.provide(Answers.Uncached),
+  Layer.provide(QueryFastPathLive),
+  Layer.provide([Answers.Uncached, HandedOverFailures.Default]),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
 )
 
@@ -80,7 +82,8 @@ export const HttpLive = HttpAppLive.pipe(
  * synchronous fast path), kept current by the change detector.
  */
 export const CachedHttpLive = HttpAppLive.pipe(
-  Layer.provide([Answers.Cached, CacheFastPathLive]),
+  Layer.provide(QueryFastPathLive),
+  Layer.provide([Answers.Cached, HandedOverFailures.Default]),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
 )

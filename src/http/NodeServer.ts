@@ -4,15 +4,16 @@ import { Context, Effect } from "effect"
 export type RequestListener = (request: Http.IncomingMessage, response: Http.ServerResponse) => void
 
 /**
- * A synchronous path tried before the Effect app for every request: it answers and returns true, or returns
- * false to hand the request on. The default declines everything; a response cache provides one.
+ * A path tried before the Effect app for every request: it answers the request itself (at once or later), or
+ * calls `next` (at once or later, but at most once and never after answering) to hand it to the Effect app. The
+ * default hands everything on; the query fast path (QueryFastPath.ts) answers the data endpoints.
  */
 export interface FastPathService {
-  readonly tryServe: (request: Http.IncomingMessage, response: Http.ServerResponse) => boolean
+  readonly serve: (request: Http.IncomingMessage, response: Http.ServerResponse, next: () => void) => void
 }
 
 export class FastPath extends Context.Reference<FastPath>()("FastPath", {
-  defaultValue: (): FastPathService => ({ tryServe: () => false })
+  defaultValue: (): FastPathService => ({ serve: (_request, _response, next) => next() })
 }) {}
 
 const NOT_READY = JSON.stringify({ code: "overloaded", message: "The service is starting. Retry shortly." })
@@ -41,12 +42,10 @@ export class NodeServer extends Effect.Service<NodeServer>()("NodeServer", {
       listener(request, response)
     })
 
-    /** Serves requests with `app`, after `fastPath` declines them. */
+    /** Serves requests with `app`, those `fastPath` hands on. */
     const install = (app: RequestListener, fastPath: FastPathService) =>
       Effect.sync(() => {
-        listener = (request, response) => {
-          if (!fastPath.tryServe(request, response)) app(request, response)
-        }
+        listener = (request, response) => fastPath.serve(request, response, () => app(request, response))
       })
 
     /**

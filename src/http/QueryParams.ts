@@ -2,6 +2,7 @@ import { Either, Schema } from "effect"
 import type { DateWindow } from "../domain/DateWindow.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import {
+  type Query,
   ItemsQuery,
   LinesQuery,
   type RecordFilters,
@@ -170,4 +171,18 @@ export const SummaryByLineParams = summary("/summary/by-line", { item_code: docs
 
 export const SummaryMonthlyByItemParams = summary("/summary/monthly-by-item", codes, (window, p) =>
   Either.right(new SummaryMonthlyByItemQuery({ window, item_code: p.get("item_code"), line_code: p.get("line_code") }))
+)
+
+/** The JSON data endpoints (all but the export), by path: what the query fast path decodes. */
+export const QUERY_ENDPOINTS: Readonly<Record<string, EndpointParams<Query>>> = Object.fromEntries(
+  [
+    RecordsParams,
+    ItemsParams,
+    LinesParams,
+    SummaryDailyParams,
+    SummaryMonthlyParams,
+    SummaryByItemParams,
+    SummaryByLineParams,
+    SummaryMonthlyByItemParams
+  ].map((e: EndpointParams<Query>) => [e.path, e])
 )

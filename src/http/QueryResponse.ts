@@ -17,7 +17,7 @@ export const ifNoneMatches = (header: string | undefined, etag: string): boolean
 const duration = (ms: number): string => (Math.round(ms * 1000) / 1000).toString()
 
 /** The validator and cache headers every answer carries, 200 or 304. */
-export const answerHeaders = (answer: Answer): Record<string, string> => {
+export const answerHeaders = (answer: Pick<Answer, "etag" | "cache" | "dbMs">): Record<string, string> => {
   const headers: Record<string, string> = {
     etag: answer.etag,
     "cache-control": "no-cache",

@@ -282,7 +282,7 @@ describe("HTTP API", () => {
       })
     )
 
-    it.effect("read errors map to 503 overloaded (Retry-After), 503 database_unavailable, 504 timeout", () =>
+    it.effect("read errors map to 503 overloaded (Retry-After), 503 database_unavailable, 504 timeout, read once", () =>
       Effect.gen(function* () {
         const port = yield* serverPort
         const cases = [
@@ -296,10 +296,14 @@ describe("HTTP API", () => {
         ] as const
         try {
           for (const [error, status, code] of cases) {
-            control.before = () => Effect.fail(error)
+            let reads = 0
+            control.before = () => Effect.suspend(() => (reads++, Effect.fail(error)))
             for (const target of ["/records", "/summary/daily", "/items?q=a", "/lines"]) {
+              reads = 0
               const response = yield* getJson(port, target)
               expect(response.status, target).toBe(status)
+              // The fast path hands the failure over to the Effect app, which answers it without reading again.
+              expect(reads, target).toBe(1)
               const body = response.json as Record<string, string>
               expect(Object.keys(body).sort()).toEqual(["code", "message"])
               expect(body["code"]).toBe(code)

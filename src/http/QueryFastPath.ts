@@ -1,0 +1,107 @@
+import type * as Http from "node:http"
+import { Cause, Effect, Either, Exit, Layer, Option, Runtime } from "effect"
+import { ResponseCache } from "../cache/ResponseCache.js"
+import { QueryMetrics } from "../metrics/QueryMetrics.js"
+import type { QueryName } from "../query/Query.js"
+import { type Answer, Answers } from "./Answers.js"
+import { COMPRESS_MIN_BYTES, type Coding, negotiate } from "./Compression.js"
+import { CorsConfig } from "./Cors.js"
+import { HandedOverFailures } from "./HandedOverFailures.js"
+import { FastPath } from "./NodeServer.js"
+import { recordAnswer } from "./QueryHandler.js"
+import { QUERY_BY_PATH } from "./QueryPaths.js"
+import { QUERY_ENDPOINTS, decodeParams } from "./QueryParams.js"
+import { answerHeaders, ifNoneMatches } from "./QueryResponse.js"
+import { searchOf, today } from "./RequestDecoding.js"
+
+/** Writes an answer (or 304) with the headers the Effect app gives it. */
+const send = (
+  response: Http.ServerResponse,
+  answer: Pick<Answer, "etag" | "cache" | "dbMs">,
+  body: Uint8Array | undefined,
+  coding: Coding | undefined
+): void => {
+  const headers: Record<string, string | number> = answerHeaders(answer)
+  if (body === undefined) return void response.writeHead(304, headers).end()
+  if (coding !== undefined) headers["content-encoding"] = coding
+  headers["content-type"] = "application/json"
+  headers["content-length"] = body.length
+  response.writeHead(200, headers).end(body)
+}
+
+const codingFor = (request: Http.IncomingMessage, size: number): Coding | undefined =>
+  size > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
+
+/**
+ * Answers GETs of the JSON data endpoints from the `node:http` listener, with the same headers, validators and
+ * metrics as the Effect app, without its router, middleware and response encoding (performance.md: the
+ * platform's per-request fiber alone caps cache hits near a fifth of bare `node:http`, and costs an uncached
+ * answer a few hundred µs). A fresh cache entry for the exact URL is sent synchronously, without a fiber. Any
+ * other valid request runs one fiber: decode (the endpoint's own contract decoder), `Answers` (cache or engine),
+ * send. What it does not answer goes on to the Effect app: invalid parameters (the app writes the 400), CORS
+ * requests, other methods and paths, and read failures (handed over with the failure, so the app writes the
+ * contract error without reading again).
+ */
+export const QueryFastPathLive = Layer.effect(
+  FastPath,
+  Effect.gen(function* () {
+    const cache = yield* ResponseCache
+    const metrics = yield* QueryMetrics
+    const answers = yield* Answers
+    const handedOver = yield* HandedOverFailures
+    const cors = yield* CorsConfig
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+
+    const serveFresh = (
+      request: Http.IncomingMessage,
+      response: Http.ServerResponse,
+      url: string,
+      name: QueryName
+    ): boolean => {
+      const started = performance.now()
+      const entry = cache.lookupUrl(url, Date.now())
+      if (entry === undefined) return false
+      const notModified = ifNoneMatches(request.headers["if-none-match"], entry.etag)
+      const coding = notModified ? undefined : codingFor(request, entry.bytes.length)
+      const body = notModified ? undefined : coding === undefined ? entry.bytes : entry.encodedSync(coding)
+      send(response, { etag: entry.etag, cache: "HIT", dbMs: 0 }, body, coding)
+      recordAnswer(metrics, name, started, { rows: entry.rows, cache: "HIT" }, notModified)
+      return true
+    }
+
+    const serve = (request: Http.IncomingMessage, response: Http.ServerResponse, next: () => void): void => {
+      const url = request.url
+      if (request.method !== "GET" || url === undefined) return next()
+      const at = url.indexOf("?")
+      const path = at < 0 ? url : url.slice(0, at)
+      const endpoint = QUERY_ENDPOINTS[path]
+      const name = QUERY_BY_PATH[path]
+      if (endpoint === undefined || name === undefined) return next()
+      if (cors._tag !== "Off" && request.headers.origin !== undefined) return next()
+      if (serveFresh(request, response, url, name)) return
+      const started = performance.now()
+      const fiber = runFork(
+        Effect.gen(function* () {
+          const query = Either.getOrUndefined(decodeParams(endpoint, searchOf(url), yield* today))
+          if (query === undefined) return undefined
+          const answer = yield* answers.answer(query)
+          yield* answers.remember(url, answer.key)
+          const notModified = ifNoneMatches(request.headers["if-none-match"], answer.etag)
+          const coding = notModified ? undefined : codingFor(request, answer.bytes.length)
+          const body = notModified ? undefined : coding === undefined ? answer.bytes : yield* answer.encoded(coding)
+          return { name: query._tag, answer, body, coding, notModified }
+        })
+      )
+      fiber.addObserver((exit) => {
+        if (Exit.isSuccess(exit) && exit.value !== undefined) {
+          const { name, answer, body, coding, notModified } = exit.value
+          send(response, answer, body, coding)
+          return recordAnswer(metrics, name, started, answer, notModified)
+        }
+        if (Exit.isFailure(exit)) Option.map(Cause.failureOption(exit.cause), (error) => handedOver.put(request, error))
+        next()
+      })
+    }
+    return { serve }
+  })
+)
