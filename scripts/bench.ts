@@ -21,6 +21,7 @@ import { describeMachine, exactCommand, loadAverage, sourceRevision } from "./be
 import { measureMixed } from "./bench/Mixed.js"
 import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
 import { measurePragmas, rawByItemShape, urlShape } from "./bench/Pragmas.js"
+import { readPreviousReport } from "./bench/Previous.js"
 import { progress } from "./bench/Progress.js"
 import { renderReport } from "./bench/Report.js"
 import type { BenchResults } from "./bench/Results.js"
@@ -159,7 +160,8 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
       anonAtStart,
       starts,
       pragmaShapes: pragmaShapes.map((s) => s.label),
-      pragmas
+      pragmas,
+      previous: readPreviousReport(o.out)
     }
   } finally {
     if (data.temporary) rmSync(data.dir, { recursive: true, force: true })

@@ -1,5 +1,7 @@
 import { section, table } from "./Markdown.js"
 import { verdict } from "./Pragmas.js"
+import { notesSection } from "./Notes.js"
+import { previousSection } from "./Previous.js"
 import { baselineSection, floorsSection } from "./ReportLatency.js"
 import { crossDbSection, exportSection, loadSection, pragmaSection, startupSection } from "./ReportLoad.js"
 import { type BenchResults, serviceCommand } from "./Results.js"
@@ -99,6 +101,8 @@ export const renderReport = (r: BenchResults, chartPath: string): string => {
       exportSection(r),
       startupSection(r),
       pragmaSection(r, (i) => (base === undefined ? "" : verdict(r.pragmas[i]!, base))),
+      previousSection(r),
+      notesSection(),
       section(
         "## Chart",
         "Baseline vs optimized vs floors per endpoint: p50 over the endpoint's shapes, one connection, log scale.",

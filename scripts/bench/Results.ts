@@ -1,3 +1,4 @@
+import type { PreviousReport } from "./Previous.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import type { CrossDbResult } from "./CrossDb.js"
 import type { DataProfile } from "./DataProfile.js"
@@ -42,6 +43,8 @@ export interface BenchResults {
   readonly starts: ReadonlyArray<StartSample>
   readonly pragmaShapes: ReadonlyArray<string>
   readonly pragmas: ReadonlyArray<PragmaConfigResult>
+  /** The report at `--out` before this run overwrote it, if it was one of ours. */
+  readonly previous: PreviousReport | undefined
 }
 
 export const clientMs = (run: ShapeRun): ReadonlyArray<number> => run.samples.map((s) => s.ms)
