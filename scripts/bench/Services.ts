@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import type { Bundles } from "./Bundles.js"
 import type { DataFiles } from "./DataPrep.js"
 import { CUTOVER } from "./DataPrep.js"
@@ -16,10 +17,18 @@ export interface ServiceSetup {
   readonly shippedWarmup?: boolean
 }
 
+/** The Node flags `npm start` gives the service (package.json's start script, between `node` and the bundle). */
+const startFlags = (): ReadonlyArray<string> => {
+  const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    readonly scripts: Readonly<Record<string, string>>
+  }
+  return (packageJson.scripts["start"] ?? "").split(/\s+/).filter((word) => word.startsWith("--"))
+}
+
 /** The service (its bundle, as `npm start` runs it, or its source under tsx) with the setup's files and switches. */
 export const serviceSpawn = (setup: ServiceSetup): SpawnOptions => ({
   name: setup.name,
-  node: setup.fromSource ? ["--import", "tsx", "src/main.ts"] : [setup.bundles.app],
+  node: [...startFlags(), ...(setup.fromSource ? ["--import", "tsx", "src/main.ts"] : [setup.bundles.app])],
   readyPath: "/health",
   logDir: setup.logDir,
   env: serviceEnv({

@@ -22,9 +22,13 @@ export const sourcesManifestPath = (bundlePath: string) => `${bundlePath}.source
 
 const PRELOAD_FLAGS = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"])
 
+/** V8 heap sizes: process-wide (every worker isolate runs with them already), and a Worker refuses them. */
+const V8_HEAP_FLAGS = new Set(["--max-semi-space-size", "--max-old-space-size"])
+
 /**
- * The parent's Node flags minus a tsx preload (`node --import tsx`): workers inherit them, and loading tsx into a
- * worker only slows its start (the bundle is JavaScript; the source bootstrap registers tsx itself).
+ * The parent's Node flags minus a tsx preload (`node --import tsx`) and V8 heap sizes: workers inherit them, and
+ * loading tsx into a worker only slows its start (the bundle is JavaScript; the source bootstrap registers tsx
+ * itself).
  */
 export const workerExecArgv = (argv: ReadonlyArray<string>): Array<string> => {
   const kept: Array<string> = []
@@ -32,6 +36,10 @@ export const workerExecArgv = (argv: ReadonlyArray<string>): Array<string> => {
     const arg = argv[i] ?? ""
     const eq = arg.indexOf("=")
     const flag = eq >= 0 ? arg.slice(0, eq) : arg
+    if (V8_HEAP_FLAGS.has(flag)) {
+      if (eq < 0) i++
+      continue
+    }
     if (PRELOAD_FLAGS.has(flag)) {
       const value = eq >= 0 ? arg.slice(eq + 1) : (argv[i + 1] ?? "")
       if (/\btsx\b/.test(value)) {

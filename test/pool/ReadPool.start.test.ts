@@ -97,8 +97,9 @@ describe("ReadPool start-up", () => {
     })
   )
 
-  it("workers inherit the parent's Node flags except a tsx preload", () => {
-    expect(workerExecArgv(["--import", "tsx", "--max-old-space-size=512"])).toEqual(["--max-old-space-size=512"])
+  it("workers inherit the parent's Node flags except a tsx preload and V8 heap sizes (process-wide)", () => {
+    expect(workerExecArgv(["--import", "tsx", "--max-old-space-size=512"])).toEqual([])
+    expect(workerExecArgv(["--max-semi-space-size", "4", "--enable-source-maps"])).toEqual(["--enable-source-maps"])
     expect(workerExecArgv(["--import=tsx", "--enable-source-maps"])).toEqual(["--enable-source-maps"])
     const tsxCli = [
       "--require",
