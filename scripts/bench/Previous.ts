@@ -51,8 +51,8 @@ export const previousSection = (r: BenchResults): string => {
     `The report this run replaced (\`${previous.path}\`, commit ${previous.revision}, same command) against this ` +
       "run: each shape's uncached p50 (one connection, cache off), ms. Both are medians measured on this shared " +
       "machine at different times: read small ratios as noise, large ones as the effect of the commits in between " +
-      "(`git log " +
-      `${previous.revision}..${r.revision}\`; the notes below say what each changed).`,
+      `(\`git log ${previous.revision}..${/commit (\w+)/.exec(r.revision)?.[1] ?? "HEAD"}\`; the notes below say ` +
+      "what each changed).",
     table(["endpoint", "shape", "previous ", "now ", "speed-up "], rows)
   )
 }
