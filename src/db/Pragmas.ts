@@ -7,18 +7,16 @@ export interface Pragma {
 }
 
 /**
- * What ships, decided by the benchmark's pragma table (BENCHMARKS.md): of the seed design's set, `cache_size`
- * earned its place (up to 1.5x on heavy statements) and `busy_timeout` stays for correctness (a reader waits out
- * a writer's exclusive lock instead of failing); `synchronous` (only writes sync; every service connection reads)
- * and `temp_store=MEMORY` (no gain measured; erratic on a 2 M-row GROUP BY earlier) did not. 16 MB a connection
- * rather than 64: two files on each of POOL_SIZE workers, and the export target caps the process at 300 MB
- * anonymous memory. `mmap_size` stays out although faster: a mapped file truncated in place is SIGBUS, and the
- * service must survive file faults. `SQLITE_PRAGMAS` overrides the list.
+ * What ships, decided by the benchmark's pragma table (BENCHMARKS.md): `busy_timeout` for correctness (a reader
+ * waits out a writer's exclusive lock instead of failing). A 16 MB `cache_size` showed no gain over SQLite's
+ * 2 MB default once summaries read running totals (0.82-0.99x of its time without it on the heavy shapes), and
+ * it cost up to 14 MB a connection against the export's 300 MB cap (two files on each of POOL_SIZE workers);
+ * 64 MB is faster (1.3-1.5x) but four connections of it would take the cap's best part. `synchronous` (only
+ * writes sync; every service connection reads) and `temp_store=MEMORY` showed no gain. `mmap_size` stays out
+ * although faster: a mapped file truncated in place is SIGBUS, and the service must survive file faults.
+ * `SQLITE_PRAGMAS` overrides the list.
  */
-export const DEFAULT_PRAGMAS: ReadonlyArray<Pragma> = [
-  { name: "cache_size", value: -16000 },
-  { name: "busy_timeout", value: 5000 }
-]
+export const DEFAULT_PRAGMAS: ReadonlyArray<Pragma> = [{ name: "busy_timeout", value: 5000 }]
 
 /** The seed design's set, as it was proposed: what the benchmark measures the shipped set against. */
 export const SEED_DESIGN_PRAGMAS: ReadonlyArray<Pragma> = [
