@@ -40,13 +40,13 @@ export const exportStream = <E>(
       new RecordsQuery({ window: selection.window, filters: selection.filters, limit: chunkRows, after }),
       selection.format
     )
-  const bytes = (text: string) => Buffer.from(text, "utf8")
   return Effect.map(fetch(undefined), (first) => {
-    const head = Stream.succeed(bytes((selection.format === "csv" ? CSV_HEADER : "") + first.text))
+    const head =
+      selection.format === "csv" ? Stream.make(Buffer.from(CSV_HEADER, "utf8"), first.text) : Stream.succeed(first.text)
     if (first.next === null || first.rows === 0) return head
     const rest = Stream.paginateEffect(first.next, (after) =>
       Effect.map(fetch(after), (page): readonly [Uint8Array, Option.Option<RecordPosition>] => [
-        bytes(page.text),
+        page.text,
         page.rows === 0 ? Option.none() : Option.fromNullable(page.next)
       ])
     )

@@ -10,7 +10,8 @@ export interface ReadRequest {
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
   /**
-   * `text`: the worker concatenates the first column of every row into `ReadResult.text`, and `rows` holds one
+   * `text`: the worker concatenates the first column of every row into `ReadResult.text` (UTF-8 bytes, their
+   * buffer transferred, not copied), and `rows` holds one
    * row, `[row count, ...the last row's other columns]` (just `[0]` when there are none). For statements whose
    * rows are finished text (export lines): one string crosses the thread boundary instead of one per row.
    */
@@ -21,8 +22,8 @@ export interface ReadRequest {
 export interface ReadResult {
   readonly columns: ReadonlyArray<string>
   readonly rows: ReadonlyArray<ReadonlyArray<SqlValue>>
-  /** The concatenated first column, for `output: "text"`. */
-  readonly text?: string
+  /** The concatenated first column as UTF-8, for `output: "text"`. */
+  readonly text?: Uint8Array
   /** Which worker thread ran the statement (stable id for the thread's life). */
   readonly workerId: number
   /** `performance.timeOrigin + performance.now()` in the worker when the statement started and ended. */

@@ -68,8 +68,8 @@ export type ToWorker =
  */
 export interface WireOutput extends Omit<QueryOutput, "rows"> {
   readonly rows: string
-  /** The concatenated first column, when the request asked for text (`ReadRequest.output`). */
-  readonly text?: string
+  /** The concatenated first column as UTF-8 (its buffer transferred), when the request asked for text. */
+  readonly text?: Uint8Array
 }
 
 export const READY = 0

@@ -41,7 +41,8 @@ export type ExportFormat = "csv" | "ndjson"
 
 /** A chunk of an export: the records' lines (CSV without header, or NDJSON), their count, where the next begins. */
 export interface ExportChunk {
-  readonly text: string
+  /** The lines as UTF-8. */
+  readonly text: Uint8Array
   readonly rows: number
   /**
    * The last line's position when the chunk is full (`limit` lines: more may follow, and the next chunk, possibly

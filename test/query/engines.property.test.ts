@@ -178,7 +178,8 @@ layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
             optimized.exportChunk(query, format),
             reference.exportChunk(query, format)
           ])
-          expect(got).toEqual(want)
+          const readable = (chunk: ExportChunk) => ({ ...chunk, text: Buffer.from(chunk.text).toString("utf8") })
+          expect(readable(got)).toEqual(readable(want))
           // The whole export, chunk after chunk from each chunk's `next`, as the endpoint streams it.
           const whole = (engine: typeof optimized) =>
             Effect.gen(function* () {
@@ -186,7 +187,7 @@ layer(EnginesLive, { timeout: "120 seconds", excludeTestServices: true })(
               let after: RecordsQuery["after"] = undefined
               for (;;) {
                 const chunk: ExportChunk = yield* engine.exportChunk(new RecordsQuery({ ...query, after }), format)
-                text += chunk.text
+                text += Buffer.from(chunk.text).toString("utf8")
                 if (chunk.next === null || chunk.rows === 0) return text
                 after = chunk.next
               }

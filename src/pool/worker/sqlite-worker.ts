@@ -26,7 +26,16 @@ const connections = new Map<DbFile, FileConnection>(
   init.files.map(({ file, path }) => [file, new FileConnection(file, path, options)])
 )
 
-const post = (message: FromWorker) => port.postMessage(message)
+const utf8 = new TextEncoder()
+
+/**
+ * Posts a message; export text goes as bytes whose buffer is transferred, not cloned: the main thread writes them
+ * to the socket as they are, and no copy of a chunk is left for its garbage collector.
+ */
+const post = (message: FromWorker) => {
+  const text = message[0] === DONE ? message[2]?.text : undefined
+  port.postMessage(message, text === undefined ? [] : [text.buffer as ArrayBuffer])
+}
 
 /** Rows as one JSON text, or (`asText`) their first column concatenated plus the count and the last row's rest. */
 const wire = (output: QueryOutput, asText: boolean): WireOutput => {
@@ -35,7 +44,8 @@ const wire = (output: QueryOutput, asText: boolean): WireOutput => {
   const summary = [output.rows.length, ...(last === undefined ? [] : last.slice(1))]
   let text = ""
   for (const row of output.rows) text += String(row[0])
-  return { ...output, rows: JSON.stringify([summary]), text }
+  // Its own buffer (not Buffer's shared pool), so that it can be transferred.
+  return { ...output, rows: JSON.stringify([summary]), text: utf8.encode(text) }
 }
 
 port.on("message", (message: ToWorker) => {

@@ -98,7 +98,7 @@ export const make = Effect.gen(function* () {
    * boundary). A full chunk gives its last position as `next`; one more, possibly empty, chunk then ends the export.
    */
   const exportChunk = (q: RecordsQuery, format: ExportFormat): Effect.Effect<ExportChunk, ReadError> => {
-    let text = ""
+    const parts: Array<Uint8Array> = []
     let rows = 0
     let last: RecordPosition | null = null
     return Effect.map(
@@ -111,14 +111,18 @@ export const make = Effect.gen(function* () {
           (r) => {
             const [count, date, id] = r.rows[0] ?? [0]
             const n = Number(count)
-            text += r.text ?? ""
+            if (r.text !== undefined) parts.push(r.text)
             rows += n
             if (n > 0) last = positionOf(part.file, date, id)
             return n
           }
         )
       ),
-      (): ExportChunk => ({ text, rows, next: rows >= q.limit ? last : null })
+      (): ExportChunk => ({
+        text: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
+        rows,
+        next: rows >= q.limit ? last : null
+      })
     )
   }
 

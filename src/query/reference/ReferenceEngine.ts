@@ -166,7 +166,7 @@ const make = Effect.gen(function* () {
         const last = page.rows.at(-1)
         const full = last !== undefined && page.rows.length === query.limit
         return {
-          text: page.rows.map(line).join(""),
+          text: Buffer.from(page.rows.map(line).join(""), "utf8"),
           rows: page.rows.length,
           next: full ? { production_date: last.production_date, source: last.source, id: last.id } : null
         }
