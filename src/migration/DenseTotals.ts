@@ -89,3 +89,15 @@ export const removeFromCumItem: ReadonlyArray<string> = [
     WHERE item_code = OLD.item_code AND period <= OLD.production_date ORDER BY period DESC LIMIT 1)
   WHERE item_code = OLD.item_code AND period >= OLD.production_date AND last_key = ${keyOf("OLD")}`
 ]
+
+/**
+ * By item over one file's day range `[?, ?]` (from, to) from the dense totals: the rows of the last day <= to
+ * minus the rows of the last day < from, one primary-key run and one seek per item. An item counted in the range
+ * has its latest record up to `to` inside it, so `a`'s latest record is the range's (the `item_name` rule).
+ * Output: `[item_code, good, defect, cnt, last_key, last_name]`.
+ */
+export const CUM_ITEM_BY_ITEM_SQL = `SELECT a.item_code, a.cum_good - coalesce(b.cum_good, 0), a.cum_defect - coalesce(b.cum_defect, 0),
+  a.cum_cnt - coalesce(b.cum_cnt, 0), a.last_key, a.last_name
+FROM ${T} AS a LEFT JOIN ${T} AS b
+  ON b.period = (SELECT max(period) FROM ${T} WHERE period < ?) AND b.item_code = a.item_code
+WHERE a.period = (SELECT max(period) FROM ${T} WHERE period <= ?) AND a.cum_cnt - coalesce(b.cum_cnt, 0) > 0`
