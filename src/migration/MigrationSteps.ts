@@ -7,6 +7,7 @@ import {
   removeFromDimensions,
   touchDate
 } from "./Dimensions.js"
+import { addToCumItem, backfillCumItemStatements, createCumItemStatements, removeFromCumItem } from "./DenseTotals.js"
 import {
   ROLLUPS,
   addRecordStatements,
@@ -149,6 +150,28 @@ export const MIGRATION_STEPS: ReadonlyArray<MigrationStep> = [
           "maintain_rollups",
           ROLLUPS.flatMap((r) => addRecordStatements(r, true)),
           ROLLUPS.flatMap((r) => removeRecordStatements(r, true))
+        )
+      ],
+      holdsLockLong: true
+    }
+  },
+  {
+    version: 9,
+    name: "dense_item_totals",
+    description: "rollup_cum_item: every item's running totals on every day with records (by-item in two range scans)",
+    action: {
+      _tag: "Atomic",
+      // One transaction, as v8: table, backfill and triggers change together. The dense table's statements join
+      // the rollups' trigger bodies (after them), rather than triggers of their own, so they read rollup_day and
+      // rollup_day_item already updated for the record whatever order SQLite fires triggers in.
+      statements: [
+        ...TRIGGER_EVENTS.map((e) => `DROP TRIGGER IF EXISTS maintain_rollups_${e}`),
+        ...createCumItemStatements,
+        ...backfillCumItemStatements,
+        ...maintainedBy(
+          "maintain_rollups",
+          [...ROLLUPS.flatMap((r) => addRecordStatements(r, true)), ...addToCumItem],
+          [...ROLLUPS.flatMap((r) => removeRecordStatements(r, true)), ...removeFromCumItem]
         )
       ],
       holdsLockLong: true

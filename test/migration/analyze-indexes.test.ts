@@ -50,6 +50,10 @@ describe("scripts/analyze-indexes.ts", () => {
       expect(rows.length).toBeGreaterThan(100)
       expect(rows.every((l) => l.startsWith("ok"))).toBe(true)
       expect(run.stdout).toContain("no shape scans production_records without an index")
+      // By item over all lines: one run of the dense totals' key, a key seek per item at the day before.
+      expect(run.stdout).toMatch(
+        /^ok\s+summary_by_item\s+SEARCH a USING PRIMARY KEY \(period=\?\).*SEARCH b USING PRIMARY KEY \(period=\? AND item_code=\?\)/m
+      )
     })
   )
 

@@ -159,7 +159,12 @@ describe("migration while another process writes", () => {
   // writes first while the rollups step starts must still be backfilled.
   it.scopedLive.each([
     { step: "the WAL switch", upTo: 0, date: "2026-02-10", applied: MIGRATION_STEPS.map((s) => s.name) },
-    { step: "the rollups step", upTo: 5, date: "2026-06-15", applied: ["rollups", "statistics", "running_totals"] }
+    {
+      step: "the rollups step",
+      upTo: 5,
+      date: "2026-06-15",
+      applied: ["rollups", "statistics", "running_totals", "dense_item_totals"]
+    }
   ])("a write transaction open as $step begins is waited for, and its record counted", ({ upTo, date, applied }) =>
     Effect.gen(function* () {
       const dir = yield* tempDir()

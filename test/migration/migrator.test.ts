@@ -111,7 +111,11 @@ describe("migrateFile", () => {
       const [report] = yield* migrate(file)
       yield* migrate(fresh)
 
-      expect(report).toMatchObject({ status: "migrated", applied: ["running_totals"], integrity: "ok" })
+      expect(report).toMatchObject({
+        status: "migrated",
+        applied: ["running_totals", "dense_item_totals"],
+        integrity: "ok"
+      })
       withDb(file, (db) => {
         expect(actualDerived(db)).toEqual(expectedDerived(db))
         // The v8 triggers keep them: more writes after the upgrade, across old and new days.
@@ -128,6 +132,51 @@ describe("migrateFile", () => {
     })
   )
 
+  it.scoped(
+    "upgrades a v8 file with data: adds and backfills the dense totals by item, ends as a fresh migration does",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir()
+        const file = path.join(dir, "live.db")
+        const fresh = path.join(dir, "fresh.db")
+        createRecordsFile(file, randomRecords(seededRng(8), 1_000, shape))
+        createRecordsFile(fresh, [])
+        yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 8 }))
+        withDb(file, (db) => {
+          const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()
+          expect(tables).not.toContain("rollup_cum_item")
+          // Writes through the v8 triggers, back-dated ones and deletes included.
+          insertRecords(db, randomRecords(seededRng(9), 200, shape))
+          db.prepare(`DELETE FROM production_records WHERE id % 13 = 0`).run()
+        })
+        const [dry] = yield* captureConsole(migrateFile(target(file), { dryRun: true }))
+        expect(dry.status).toBe("dry-run")
+        withDb(file, (db) => {
+          const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()
+          expect(tables).not.toContain("rollup_cum_item")
+        })
+        const [report] = yield* migrate(file)
+        yield* migrate(fresh)
+
+        expect(report).toMatchObject({ status: "migrated", applied: ["dense_item_totals"], integrity: "ok" })
+        withDb(file, (db) => {
+          expect(actualDerived(db).cumItem.length).toBeGreaterThan(0)
+          expect(actualDerived(db)).toEqual(expectedDerived(db))
+          // The v9 triggers keep it: new items, new and emptied days, back-dated and moved records.
+          insertRecords(db, randomRecords(seededRng(10), 200, { ...shape, items: 40 }))
+          db.prepare(`DELETE FROM production_records WHERE id % 7 = 0`).run()
+          db.prepare(`DELETE FROM production_records WHERE production_date = '2025-12-24'`).run()
+          db.prepare(`UPDATE production_records SET production_date = '2025-11-03' WHERE id % 11 = 0`).run()
+          expect(actualDerived(db)).toEqual(expectedDerived(db))
+        })
+        expect(schemaState(file).schema).toEqual(schemaState(fresh).schema)
+        const after = schemaState(file)
+        const [again] = yield* migrate(file)
+        expect(again).toMatchObject({ status: "up-to-date", applied: [] })
+        expect(schemaState(file)).toEqual(after)
+      })
+  )
+
   it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")
@@ -137,7 +186,7 @@ describe("migrateFile", () => {
       withDb(file, (db) => insertRecords(db, randomRecords(seededRng(4), 50, shape)))
       const [report] = yield* migrate(file)
 
-      expect(report.applied).toEqual(["rollups", "statistics", "running_totals"])
+      expect(report.applied).toEqual(["rollups", "statistics", "running_totals", "dense_item_totals"])
       withDb(file, (db) => expect(actualDerived(db)).toEqual(expectedDerived(db)))
     })
   )

@@ -37,6 +37,8 @@ type Op =
   | { readonly _tag: "moveDate"; readonly pick: number; readonly date: number }
   | { readonly _tag: "delete"; readonly pick: number }
   | { readonly _tag: "deleteDate"; readonly pick: number }
+  | { readonly _tag: "newItem"; readonly record: RecordInput; readonly extra: number }
+  | { readonly _tag: "deleteLatest"; readonly item: number }
 
 interface Patch {
   readonly date?: number
@@ -91,7 +93,19 @@ const opArbitrary = (shape: RecordShape): fc.Arbitrary<Op> => {
       arbitrary: fc.record({ _tag: fc.constant("moveDate" as const), pick: fc.nat(), date: fc.nat(c.dates.length - 1) })
     },
     { weight: 3, arbitrary: fc.record({ _tag: fc.constant("delete" as const), pick: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ _tag: fc.constant("deleteDate" as const), pick: fc.nat() }) }
+    { weight: 1, arbitrary: fc.record({ _tag: fc.constant("deleteDate" as const), pick: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        _tag: fc.constant("newItem" as const),
+        record: recordArbitrary(shape),
+        extra: fc.nat(3)
+      })
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ _tag: fc.constant("deleteLatest" as const), item: fc.nat(c.items + 3) })
+    }
   )
 }
 
@@ -182,6 +196,24 @@ const applyOp = (db: Database.Database, c: Catalogue, op: Op): void => {
     case "delete": {
       const id = pickedId(db, op.pick)
       if (id !== undefined) db.prepare(`DELETE FROM production_records WHERE id = ?`).run(id)
+      return
+    }
+    case "newItem": {
+      // An item the catalogue does not have (until an earlier op added it): rows on every later day appear.
+      const item = c.items + op.extra
+      applyOp(db, c, {
+        _tag: "insert",
+        record: { ...op.record, item_code: itemCode(item), item_name: itemName(item, 0) },
+        id: null
+      })
+      return
+    }
+    case "deleteLatest": {
+      // The item's latest record: the rows that named it take the item's previous latest.
+      db.prepare(
+        `DELETE FROM production_records WHERE id = (SELECT id FROM production_records WHERE item_code = ?
+        ORDER BY production_date DESC, id DESC LIMIT 1)`
+      ).run(itemCode(op.item))
       return
     }
     case "deleteDate": {

@@ -19,7 +19,7 @@ afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))
 
 /**
  * Makes each half slow enough to observe: many items (the groups by-item reads, each a few seeks) with rows in the
- * daily item rollup on either side of the cutover, their running totals consistent.
+ * daily item rollup and the dense totals by item on either side of the cutover, their running totals consistent.
  */
 const inflateRollup = (path: string, dates: ReadonlyArray<string>) => {
   const db = new Database(path)
@@ -28,10 +28,18 @@ const inflateRollup = (path: string, dates: ReadonlyArray<string>) => {
     `INSERT INTO rollup_day_item (period, item_code, good, defect, cnt, last_date, last_id, last_name, cum_good, cum_defect, cum_cnt)
     VALUES (?, ?, 1, 0, 1, ?, 0, 'x', ?, 0, ?)`
   )
+  // By item over all lines reads the dense totals (schema v9): the same items there, on the same days.
+  const dense = db.prepare(
+    `INSERT INTO rollup_cum_item (period, item_code, cum_good, cum_defect, cum_cnt, last_key, last_name)
+    VALUES (?, ?, ?, 0, ?, 0, 'x')`
+  )
   db.transaction(() =>
     Array.from({ length: 40_000 }, (_, i) => {
       item.run(`ZZ-${i}`, dates.length)
-      dates.forEach((d, k) => insert.run(d, `ZZ-${i}`, d, k + 1, k + 1))
+      dates.forEach((d, k) => {
+        insert.run(d, `ZZ-${i}`, d, k + 1, k + 1)
+        dense.run(d, `ZZ-${i}`, k + 1, k + 1)
+      })
     })
   )()
   db.close()

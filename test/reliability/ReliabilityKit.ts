@@ -230,7 +230,16 @@ export const inflateRollup = (file: string, dates: ReadonlyArray<string>, groups
       `INSERT INTO rollup_day_item (period, item_code, good, defect, cnt, last_date, last_id, last_name)
        VALUES (?, ?, 1, 0, 1, ?, 0, 'x')`
     )
+    // By item over all lines reads the dense totals (schema v9): the same groups there.
+    const dense = db.prepare(
+      `INSERT INTO rollup_cum_item (period, item_code, cum_good, cum_defect, cum_cnt, last_key, last_name)
+       VALUES (?, ?, ?, 0, ?, 0, 'x')`
+    )
     db.transaction(() => {
-      for (const date of dates) for (let i = 0; i < groups; i++) insert.run(date, `ZZ-${i}`, date)
+      for (const [k, date] of dates.entries())
+        for (let i = 0; i < groups; i++) {
+          insert.run(date, `ZZ-${i}`, date)
+          dense.run(date, `ZZ-${i}`, k + 1, k + 1)
+        }
     })()
   })

@@ -272,8 +272,42 @@ export const expectedLines = (records: ReadonlyArray<StoredRecord>): Array<Row> 
   )
 }
 
+/** A record's `last_key` as SQLite stores it: day number (julianday - 2415020, truncated) * 1e10 + id. */
+const latestKey = (date: string, id: number): number => (Date.parse(date) / 86_400_000 + 25_567) * 1e10 + id
+
+/**
+ * The dense totals by item (`rollup_cum_item`): for every day with records, one row per item with records on or
+ * before it, holding the item's totals through that day and its latest record up to it.
+ */
+export const expectedCumItem = (records: ReadonlyArray<StoredRecord>): Array<Row> => {
+  const days = [...new Set(records.map((r) => r.production_date))].sort()
+  const byDate = [...records].sort((a, b) =>
+    a.production_date < b.production_date ? -1 : a.production_date > b.production_date ? 1 : a.id - b.id
+  )
+  const running = new Map<string, Row>()
+  const rows: Array<Row> = []
+  let next = 0
+  for (const day of days) {
+    for (; next < byDate.length && byDate[next]!.production_date <= day; next++) {
+      const rec = byDate[next]!
+      const row = running.get(rec.item_code) ?? { cum_good: 0, cum_defect: 0, cum_cnt: 0 }
+      running.set(rec.item_code, {
+        cum_good: (row.cum_good as number) + rec.good_quantity,
+        cum_defect: (row.cum_defect as number) + rec.defect_quantity,
+        cum_cnt: (row.cum_cnt as number) + 1,
+        // Records come in (date, id) order: each is its item's latest so far.
+        last_key: latestKey(rec.production_date, rec.id),
+        last_name: rec.item_name
+      })
+    }
+    for (const [item_code, row] of running) rows.push({ period: day, item_code, ...row })
+  }
+  return sortedByKey(rows, (row) => [row.period, row.item_code])
+}
+
 export interface DerivedTables {
   readonly rollups: Record<string, Array<Row>>
+  readonly cumItem: Array<Row>
   readonly items: Array<Row>
   /** `items_fts` (rowid, item_name), which must mirror `items` (id, item_name). */
   readonly itemsFts: Array<Row>
@@ -294,6 +328,10 @@ export const actualDerived = (db: Database.Database): DerivedTables => {
         )
       ])
     ),
+    cumItem: sortedByKey(
+      all(`SELECT period, item_code, cum_good, cum_defect, cum_cnt, last_key, last_name FROM rollup_cum_item`),
+      (row) => [row.period, row.item_code]
+    ),
     items: sortedByKey(all(`SELECT item_code, item_name, cnt FROM items`), (row) => [row.item_code, row.item_name]),
     itemsFts: all(`SELECT rowid AS id, item_name FROM items_fts ORDER BY rowid`),
     lines: sortedByKey(all(`SELECT line_code, cnt FROM lines`), (row) => [row.line_code])
@@ -305,6 +343,7 @@ export const expectedDerived = (db: Database.Database): DerivedTables => {
   const records = readRecords(db)
   return {
     rollups: Object.fromEntries(ROLLUPS.map((r) => [r.table, expectedRollup(records, r)])),
+    cumItem: expectedCumItem(records),
     items: expectedItems(records),
     itemsFts: db.prepare(`SELECT id, item_name FROM items ORDER BY id`).all() as Array<Row>,
     lines: expectedLines(records)

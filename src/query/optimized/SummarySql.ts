@@ -1,5 +1,6 @@
 import type { DateWindow } from "../../domain/DateWindow.js"
 import { lastDayOfMonth, monthOf, nextMonthStart } from "../../domain/IsoDate.js"
+import { CUM_ITEM_BY_ITEM_SQL } from "../../migration/DenseTotals.js"
 import { type Dimension, rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryQuery } from "../Query.js"
@@ -162,7 +163,8 @@ const daysIn = (r: DateWindow): number => (Date.parse(r.to) - Date.parse(r.from)
  * already one output group, not at all; the caller merges the branches' rows exactly. Where `item_name` is
  * answered, each row also carries its latest record's key and name.
  *
- * By item, by line and monthly by item read day ranges (the whole window; each ragged edge month of monthly by
+ * By item over all lines reads the dense per-day totals by item (`CUM_ITEM_BY_ITEM_SQL`). By item for one line,
+ * by line and monthly by item read day ranges (the whole window; each ragged edge month of monthly by
  * item, whose whole months are one monthly row per output group) from the running totals, a couple of seeks per
  * group however many days the range spans, or, for a range of a few days, by summing its day rows. Both branches
  * are in the text and the parameters give one of them an empty range, so each shape keeps one SQL text.
@@ -187,6 +189,9 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
   }
   const scanned = (r: readonly [string, string]) => [r[0], r[1], r[0], r[1], ...filterParams]
   if (q._tag === "summary_daily") return { sql: branch("day"), params: scanned([window.from, window.to]) }
+  // By item over all lines: the dense running totals (schema v9), two runs of one table whatever the window.
+  if (q._tag === "summary_by_item" && q.line_code === undefined)
+    return { sql: CUM_ITEM_BY_ITEM_SQL, params: [window.from, window.to] }
   const split = splitWindow(window)
   const monthRange = split.months === undefined ? NO_RANGE : ([split.months.from, split.months.to] as const)
   if (q._tag === "summary_monthly") {
