@@ -14,7 +14,9 @@ import {
 } from "./ReliabilityKit.js"
 
 /** A live-only window over inflated rollups: far past a 100 ms deadline. */
-const HEAVY = "/summary/by-item?from=2026-01-01&to=2026-01-04&limit=1"
+// Monthly by item over a few days sums the (inflated) day rows of every item: slow whatever the window's length
+// does for by-item, which reads running totals.
+const HEAVY = "/summary/monthly-by-item?from=2026-01-01&to=2026-01-04"
 
 interface LogLine {
   readonly message: unknown
@@ -96,8 +98,12 @@ describe("logs: one structured line per error answer", () => {
         expect(lines[0]!.annotations).toMatchObject({ query: "records", parameter: "limit" })
         expect(lines[3]!.annotations).toMatchObject({ method: "POST", query: "/tools/search_items", parameter: "q" })
         expect(byStatus(504).map((l) => l.annotations)).toEqual([
-          expect.objectContaining({ query: "summary_by_item", code: "timeout", cause: "QueryTimeout: past 100 ms" }),
-          expect.objectContaining({ query: "summary_by_item", code: "timeout" })
+          expect.objectContaining({
+            query: "summary_monthly_by_item",
+            code: "timeout",
+            cause: "QueryTimeout: past 100 ms"
+          }),
+          expect.objectContaining({ query: "summary_monthly_by_item", code: "timeout" })
         ])
         expect(
           byStatus(503).map((l) => [l.annotations["query"], l.annotations["code"], l.annotations["cause"]])

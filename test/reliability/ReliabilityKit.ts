@@ -222,7 +222,8 @@ export const utcToday = (): string => new Date().toISOString().slice(0, 10)
 
 /**
  * Makes summaries over `dates` slow on small data: `groups` extra items a day in the daily item rollup (as
- * test/query/parallelHalves.test.ts does), so `/summary/by-item` over those days aggregates and sorts them all.
+ * test/query/parallelHalves.test.ts does), so `/summary/monthly-by-item` over those days aggregates and sorts
+ * them all (and by-item reads as many dense totals).
  */
 export const inflateRollup = (file: string, dates: ReadonlyArray<string>, groups: number): void =>
   withDb(file, (db) => {
