@@ -94,6 +94,16 @@ describe("migrateFile", () => {
     })
   )
 
+  /** An upgraded file has the schema of a file migrated from scratch, and migrating it again changes nothing. */
+  const endsAsFreshAndStays = (file: string, fresh: string) =>
+    Effect.gen(function* () {
+      expect(schemaState(file).schema).toEqual(schemaState(fresh).schema)
+      const after = schemaState(file)
+      const [again] = yield* migrate(file)
+      expect(again).toMatchObject({ status: "up-to-date", applied: [] })
+      expect(schemaState(file)).toEqual(after)
+    })
+
   it.scoped("upgrades a v7 file with data: adds and backfills the running totals, ends as a fresh migration does", () =>
     Effect.gen(function* () {
       const dir = yield* tempDir()
@@ -124,11 +134,7 @@ describe("migrateFile", () => {
         db.prepare(`UPDATE production_records SET production_date = '2025-11-03' WHERE id % 11 = 0`).run()
         expect(actualDerived(db)).toEqual(expectedDerived(db))
       })
-      expect(schemaState(file).schema).toEqual(schemaState(fresh).schema)
-      const after = schemaState(file)
-      const [again] = yield* migrate(file)
-      expect(again).toMatchObject({ status: "up-to-date", applied: [] })
-      expect(schemaState(file)).toEqual(after)
+      yield* endsAsFreshAndStays(file, fresh)
     })
   )
 
@@ -169,11 +175,7 @@ describe("migrateFile", () => {
           db.prepare(`UPDATE production_records SET production_date = '2025-11-03' WHERE id % 11 = 0`).run()
           expect(actualDerived(db)).toEqual(expectedDerived(db))
         })
-        expect(schemaState(file).schema).toEqual(schemaState(fresh).schema)
-        const after = schemaState(file)
-        const [again] = yield* migrate(file)
-        expect(again).toMatchObject({ status: "up-to-date", applied: [] })
-        expect(schemaState(file)).toEqual(after)
+        yield* endsAsFreshAndStays(file, fresh)
       })
   )
 
