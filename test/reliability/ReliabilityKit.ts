@@ -153,21 +153,8 @@ export const jsonOf = (reply: Reply): unknown => JSON.parse(reply.text)
 export const rowsOf = <A = Record<string, unknown>>(reply: Reply): ReadonlyArray<A> =>
   (jsonOf(reply) as { rows: ReadonlyArray<A> }).rows
 
-/** The `production_api_pool_*` samples of `/metrics`, by name without the prefix. */
-export const poolGauges = (port: number) =>
-  Effect.map(get(port, "/metrics"), (reply) => {
-    const gauges: Record<string, number> = {}
-    for (const match of reply.text.matchAll(/^production_api_pool_(\w+) (\S+)$/gm)) gauges[match[1]!] = Number(match[2])
-    return gauges
-  })
-
-/** Polls `check` every 25 ms until it holds; fails after `timeoutMs` (live clock). */
-export const eventually = <E, R>(what: string, check: Effect.Effect<boolean, E, R>, timeoutMs = 20_000) =>
-  Effect.gen(function* () {
-    while (!(yield* check)) yield* Effect.sleep("25 millis")
-  }).pipe(
-    Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => new Error(`${what}: not within ${timeoutMs} ms`) })
-  )
+// The pool gauges of `/metrics` and polling until a condition holds, as the service tests read them.
+export { eventually, poolGauges } from "../service/ServiceKit.js"
 
 // ---- the contract's error body ----
 
