@@ -59,6 +59,10 @@ export const addVary = (
   return present ? response : HttpServerResponse.setHeader(response, "vary", `${current}, ${value}`)
 }
 
+/** How a body of `size` bytes goes to a client sending `acceptEncoding`: compressed only above 1 KiB. */
+export const codingFor = (acceptEncoding: string | undefined, size: number): Coding | undefined =>
+  size > COMPRESS_MIN_BYTES ? negotiate(acceptEncoding) : undefined
+
 /**
  * Compresses in-memory bodies over 1 KiB of a textual type when the client accepts it. Streamed bodies (the
  * export) are compressed by their handler, which also owns their failure handling.

@@ -4,7 +4,7 @@ import { ResponseCache } from "../cache/ResponseCache.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import type { QueryName } from "../query/Query.js"
 import { type Answer, Answers } from "./Answers.js"
-import { COMPRESS_MIN_BYTES, type Coding, negotiate } from "./Compression.js"
+import { type Coding, codingFor } from "./Compression.js"
 import { CorsConfig } from "./Cors.js"
 import { HandedOverFailures } from "./HandedOverFailures.js"
 import { FastPath } from "./NodeServer.js"
@@ -28,9 +28,6 @@ const send = (
   headers["content-length"] = body.length
   response.writeHead(200, headers).end(body)
 }
-
-const codingFor = (request: Http.IncomingMessage, size: number): Coding | undefined =>
-  size > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
 
 /**
  * Answers GETs of the JSON data endpoints from the `node:http` listener, with the same headers, validators and
@@ -62,7 +59,7 @@ export const QueryFastPathLive = Layer.effect(
       const entry = cache.lookupUrl(url, Date.now())
       if (entry === undefined) return false
       const notModified = ifNoneMatches(request.headers["if-none-match"], entry.etag)
-      const coding = notModified ? undefined : codingFor(request, entry.bytes.length)
+      const coding = notModified ? undefined : codingFor(request.headers["accept-encoding"], entry.bytes.length)
       const body = notModified ? undefined : coding === undefined ? entry.bytes : entry.encodedSync(coding)
       send(response, { etag: entry.etag, cache: "HIT", dbMs: 0 }, body, coding)
       recordAnswer(metrics, name, started, { rows: entry.rows, cache: "HIT" }, notModified)
@@ -87,7 +84,7 @@ export const QueryFastPathLive = Layer.effect(
           const answer = yield* answers.answer(query)
           yield* answers.remember(url, answer.key)
           const notModified = ifNoneMatches(request.headers["if-none-match"], answer.etag)
-          const coding = notModified ? undefined : codingFor(request, answer.bytes.length)
+          const coding = notModified ? undefined : codingFor(request.headers["accept-encoding"], answer.bytes.length)
           const body = notModified ? undefined : coding === undefined ? answer.bytes : yield* answer.encoded(coding)
           return { name: query._tag, answer, body, coding, notModified }
         })

@@ -1,7 +1,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
 import type { Answer } from "./Answers.js"
-import { COMPRESS_MIN_BYTES, negotiate } from "./Compression.js"
+import { codingFor } from "./Compression.js"
 
 /** Whether an `If-None-Match` header (a list, `*`, weak or strong tags) matches `etag` (weak comparison). */
 export const ifNoneMatches = (header: string | undefined, etag: string): boolean => {
@@ -40,7 +40,7 @@ export const answerResponse = (
   if (ifNoneMatches(request.headers["if-none-match"], answer.etag)) {
     return Effect.succeed(HttpServerResponse.empty({ status: 304, headers }))
   }
-  const coding = answer.bytes.length > COMPRESS_MIN_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
+  const coding = codingFor(request.headers["accept-encoding"], answer.bytes.length)
   if (coding === undefined) {
     return Effect.succeed(HttpServerResponse.uint8Array(answer.bytes, { contentType: "application/json", headers }))
   }
