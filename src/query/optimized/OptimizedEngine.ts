@@ -6,7 +6,7 @@ import type { DbFile } from "../../domain/DbFile.js"
 import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
-import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
+import { ReadPool, type ReadRequest, type SqlValue } from "../../pool/ReadPool.js"
 import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
@@ -34,7 +34,7 @@ export const make = Effect.gen(function* () {
     files.push(target.file)
   }
 
-  const run = (file: DbFile, statement: SqlStatement & { readonly output?: "rows" | "text" }) =>
+  const run = (file: DbFile, statement: SqlStatement & Pick<ReadRequest, "output">) =>
     Effect.tap(pool.run({ file, ...statement }), (r) =>
       recordRead({ file, workerId: r.workerId, startedAt: r.startedAt, endedAt: r.endedAt })
     )
