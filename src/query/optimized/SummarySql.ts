@@ -95,17 +95,17 @@ const runningBranch = (
   readonly selectParams: ReadonlyArray<SqlValue>
 } => {
   const filterDims = filters.map(([d]) => d)
-  const table = rollupFor("day", [...new Set([...groupDims, ...filterDims])]).table
+  const filterValue = new Map(filters)
+  const { table, dims: keyDims } = rollupFor("day", [...new Set([...groupDims, ...filterDims])])
   const grouped = groupDims.filter((d) => !filterDims.includes(d))
-  // Every key column of the rollup but period: a group's column, or the filter's value.
-  const keyDims = rollupFor("day", [...new Set([...groupDims, ...filterDims])]).dims
+  // keyDims: every key column of the rollup but period, each a group's column or the filter's value.
   const match = (alias: string) =>
     keyDims.map((d) => (grouped.includes(d) ? `${alias}.${d} = g.${d}` : `${alias}.${d} = ?`)).join(" AND ")
-  const filterValues = keyDims.filter((d) => !grouped.includes(d)).map((d) => filters.find(([f]) => f === d)![1])
+  const filterValues = keyDims.filter((d) => !grouped.includes(d)).map((d) => filterValue.get(d)!)
   const sources = groupDims.map((d) => `(${groupSource(d, filterDims.includes(d))} WHERE ? <= ?) AS g_${d}`)
   const gCols = groupDims.map((d) => `g_${d}.${d}`).join(", ")
   const sourceParams = groupDims.flatMap((d) => [
-    ...(filterDims.includes(d) ? [filters.find(([f]) => f === d)![1]] : []),
+    ...(filterDims.includes(d) ? [filterValue.get(d)!] : []),
     range[0],
     range[1]
   ])
