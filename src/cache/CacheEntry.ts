@@ -25,14 +25,13 @@ export const metaOf = (window: DateWindow | undefined, cutover: IsoDate): EntryM
   files: window === undefined ? DB_FILES : routeWindow(window, cutover).map((part) => part.file)
 })
 
-/** What a computation hands the cache: the encoded body, its row count and the database time it took. */
+/** What a computation hands the cache: the body (JSON, as UTF-8 or text), its row count and the database time. */
 export interface Computed {
-  readonly body: string
+  readonly body: Uint8Array | string
   readonly rows: number
   readonly dbMs: number
 }
 
-/** Strong ETag: a content hash of the body, quoted (the same formula as uncached answers use). */
 /** Strong ETag of a body. Hash its UTF-8 bytes where they exist: hashing the text encodes it again (3× slower). */
 export const etagOf = (body: string | Uint8Array): string => `"${createHash("sha1").update(body).digest("base64url")}"`
 
@@ -48,10 +47,8 @@ export class CacheEntry {
 
   constructor(
     readonly key: string,
-    /** The JSON body, serialized once. */
-    readonly body: string,
-    /** The body as UTF-8, encoded once: what is sent, hashed and compressed. */
-    readonly bytes: Buffer,
+    /** The JSON body as UTF-8, serialized once: what is sent, hashed and compressed. */
+    readonly bytes: Uint8Array,
     readonly etag: string,
     readonly window: DateWindow | undefined,
     readonly files: ReadonlyArray<DbFile>,
@@ -62,18 +59,13 @@ export class CacheEntry {
   ) {}
 
   static make(key: string, meta: EntryMeta, computed: Computed, computedAt: number): CacheEntry {
-    const bytes = Buffer.from(computed.body, "utf8")
-    return new CacheEntry(
-      key,
-      computed.body,
-      bytes,
-      etagOf(bytes),
-      meta.window,
-      meta.files,
-      computedAt,
-      computed.dbMs,
-      computed.rows
-    )
+    const bytes = typeof computed.body === "string" ? Buffer.from(computed.body, "utf8") : computed.body
+    return new CacheEntry(key, bytes, etagOf(bytes), meta.window, meta.files, computedAt, computed.dbMs, computed.rows)
+  }
+
+  /** The body as text (decoded on each call). */
+  get body(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString("utf8")
   }
 
   /** The compressed body if already computed. */

@@ -7,14 +7,14 @@ import type { ReadError } from "../pool/ReadErrors.js"
 import type { Query } from "../query/Query.js"
 import { QueryEngine } from "../query/QueryEngine.js"
 import { type Coding, compressBytes } from "./Compression.js"
+import { rowCount } from "../query/QueryResults.js"
 import { serializeResult } from "./ResponseBody.js"
 
 /** One query's answer, ready to send: the body text, its validator and how it was obtained. */
 export interface Answer {
   /** The query name and its normalized parameters: what the cache keys answers by. */
   readonly key: string
-  readonly body: string
-  /** The body as UTF-8 (what is sent). */
+  /** The JSON body as UTF-8 (what is sent). */
   readonly bytes: Uint8Array
   /** Strong ETag: a hash of the body, quoted. */
   readonly etag: string
@@ -35,17 +35,16 @@ const windowOf = (query: Query) => ("window" in query ? query.window : undefined
 export const computeAnswer = (
   engine: Context.Tag.Service<QueryEngine>,
   query: Query
-): Effect.Effect<Computed, ReadError> =>
+): Effect.Effect<Computed & { readonly body: Uint8Array }, ReadError> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeNanos
     const result = yield* engine.run(query)
     const dbMs = Number((yield* Clock.currentTimeNanos) - started) / 1e6
-    return { body: serializeResult(query, result), rows: result.rows.length, dbMs }
+    return { body: serializeResult(query, result), rows: rowCount(result.rows), dbMs }
   })
 
 const fromEntry = (entry: CacheEntry, cache: Outcome): Answer => ({
   key: entry.key,
-  body: entry.body,
   bytes: entry.bytes,
   etag: entry.etag,
   dbMs: entry.dbMs,
@@ -72,10 +71,11 @@ export class Answers extends Context.Tag("Answers")<
       Answers.of({
         answer: (query) =>
           Effect.map(computeAnswer(engine, query), (c) => {
-            const bytes = Buffer.from(c.body, "utf8")
+            const bytes = c.body
             return {
               key: queryKey(query),
-              ...c,
+              rows: c.rows,
+              dbMs: c.dbMs,
               bytes,
               etag: etagOf(bytes),
               cache: "MISS",

@@ -1,12 +1,19 @@
 import { jsonArray, objectWriter } from "../domain/JsonWriter.js"
 import type { Query } from "../query/Query.js"
 import type { ResultOf } from "../query/QueryEngine.js"
-import type { ItemsResult, RecordsPage, SummaryResult } from "../query/QueryResults.js"
+import {
+  type ItemsResult,
+  type RecordsPage,
+  type RenderedRows,
+  type SummaryResult,
+  isRendered
+} from "../query/QueryResults.js"
 import { encodeCursor } from "./Cursor.js"
 
 /**
- * Query answer → JSON body text, built once per answer (a cache stores the text). Rows are written field by
- * field in the contract's order, whatever order or extra keys the engine's objects have; records come as JSON.
+ * Query answer → JSON body as UTF-8, built once per answer (a cache stores it). Rows are written field by field
+ * in the contract's order, whatever order or extra keys the engine's objects have; records and rendered summary
+ * rows come as JSON already.
  */
 
 const TOTALS = ["good_quantity", "defect_quantity", "record_count"] as const
@@ -27,18 +34,32 @@ const writers = {
   summary_monthly_by_item: objectWriter(["month", "item_code", "item_name", ...TOTALS])
 } as const
 
-export const serializeResult = <Q extends Query>(query: Q, result: ResultOf<Q>): string => {
+const ROWS_OPEN = Buffer.from(`{"rows":[`)
+const ROWS_CLOSE = Buffer.from("]}")
+const COMMA = Buffer.from(",")
+
+/** `{"rows":[...]}` around rendered rows: their non-empty pieces joined by commas, copied once. */
+const renderedBody = (rows: RenderedRows): Buffer => {
+  const pieces = rows.pieces.filter((p) => p.length > 0)
+  return Buffer.concat([ROWS_OPEN, ...pieces.flatMap((p, i) => (i === 0 ? [p] : [COMMA, p])), ROWS_CLOSE])
+}
+
+export const serializeResult = <Q extends Query>(query: Q, result: ResultOf<Q>): Buffer => {
   switch (query._tag) {
     case "records": {
       const page = result as RecordsPage
       const next = page.next === null ? null : encodeCursor(page.next, query)
-      return `{"rows":${jsonArray(page.rows)},"next_cursor":${JSON.stringify(next)}}`
+      return Buffer.from(`{"rows":${jsonArray(page.rows)},"next_cursor":${JSON.stringify(next)}}`)
     }
     case "items": {
       const items = result as ItemsResult
-      return `{"rows":${rowsJson(items.rows, writers.items)},"truncated":${items.truncated ? "true" : "false"}}`
+      return Buffer.from(
+        `{"rows":${rowsJson(items.rows, writers.items)},"truncated":${items.truncated ? "true" : "false"}}`
+      )
     }
-    default:
-      return `{"rows":${rowsJson((result as SummaryResult<object>).rows, writers[query._tag])}}`
+    default: {
+      const rows = (result as SummaryResult<object>).rows
+      return isRendered(rows) ? renderedBody(rows) : Buffer.from(`{"rows":${rowsJson(rows, writers[query._tag])}}`)
+    }
   }
 }

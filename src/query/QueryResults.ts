@@ -33,9 +33,25 @@ export type MonthlyByItemRow = {
   readonly item_name: string
 } & Totals
 
-export interface SummaryResult<Row> {
-  readonly rows: ReadonlyArray<Row>
+/**
+ * Summary rows the database already wrote as the response's JSON (see MonthlyByItemSql): the rows array's
+ * elements, comma-joined, as UTF-8 pieces in order (each piece one file's part, possibly empty).
+ */
+export interface RenderedRows {
+  readonly _tag: "RenderedRows"
+  readonly count: number
+  readonly pieces: ReadonlyArray<Uint8Array>
 }
+
+export interface SummaryResult<Row> {
+  readonly rows: ReadonlyArray<Row> | RenderedRows
+}
+
+export const isRendered = <Row>(rows: ReadonlyArray<Row> | RenderedRows): rows is RenderedRows => !Array.isArray(rows)
+
+/** How many rows a summary answers, whichever form they come in. */
+export const rowCount = (rows: ReadonlyArray<unknown> | RenderedRows): number =>
+  isRendered(rows) ? rows.count : rows.length
 
 export type ExportFormat = "csv" | "ndjson"
 

@@ -11,6 +11,10 @@ import { TOOLS, TOOLS_JSON, toolNamed } from "./ToolDefinitions.js"
 /** Arguments are a few short strings; anything much larger is a mistake, not a query. */
 const MAX_BODY_BYTES = 64 * 1024
 
+// A tool's answer is the endpoint's JSON body wrapped as `{"result": ...}`.
+const RESULT_OPEN = Buffer.from(`{"result":`)
+const RESULT_CLOSE = Buffer.from("}")
+
 const tooLarge = () =>
   new InvalidParameter({
     message: `The request body must be a JSON object of at most ${MAX_BODY_BYTES} bytes: tool arguments are small.`
@@ -54,7 +58,7 @@ export const ToolsHandlers = HttpApiBuilder.group(Api, "tools", (handlers) =>
             rows: answer.rows,
             outcome: answer.cache
           })
-          return HttpServerResponse.text(`{"result":${answer.body}}`, {
+          return HttpServerResponse.uint8Array(Buffer.concat([RESULT_OPEN, answer.bytes, RESULT_CLOSE]), {
             contentType: "application/json",
             headers: { "cache-control": "no-store", "x-cache": answer.cache }
           })

@@ -8,7 +8,7 @@ import { allowedOrigin } from "../../src/http/Cors.js"
 import { CSV_HEADER, csvField, csvLine } from "../../src/domain/RecordLines.js"
 import { ifNoneMatches } from "../../src/http/QueryResponse.js"
 import { serializeResult } from "../../src/http/ResponseBody.js"
-import { ItemsQuery, RecordsQuery, SummaryByItemQuery } from "../../src/query/Query.js"
+import { ItemsQuery, RecordsQuery, SummaryByItemQuery, SummaryMonthlyByItemQuery } from "../../src/query/Query.js"
 
 const record: ApiRecord = {
   source: "archive",
@@ -54,7 +54,7 @@ describe("JSON bodies", () => {
       rows: [recordJson({ ...shuffled, extra: 1 } as ApiRecord)],
       next: null
     })
-    const parsed = JSON.parse(body) as { rows: Array<object>; next_cursor: unknown }
+    const parsed = JSON.parse(body.toString()) as { rows: Array<object>; next_cursor: unknown }
     expect(Object.keys(parsed)).toEqual(["rows", "next_cursor"])
     expect(Object.keys(parsed.rows[0]!)).toEqual([...API_RECORD_FIELDS])
     expect(parsed.rows[0]).toEqual(record)
@@ -66,12 +66,23 @@ describe("JSON bodies", () => {
       serializeResult(new ItemsQuery({ q: "a", limit: 1 }), {
         rows: [{ item_code: "A", item_name: "a" }],
         truncated: true
-      })
+      }).toString()
     ).toBe('{"rows":[{"item_code":"A","item_name":"a"}],"truncated":true}')
     const totals = { record_count: 2, defect_quantity: 1, good_quantity: 5, item_name: "n", item_code: "c" }
     expect(
-      serializeResult(new SummaryByItemQuery({ window, line_code: undefined, limit: undefined }), { rows: [totals] })
+      serializeResult(new SummaryByItemQuery({ window, line_code: undefined, limit: undefined }), {
+        rows: [totals]
+      }).toString()
     ).toBe('{"rows":[{"item_code":"c","item_name":"n","good_quantity":5,"defect_quantity":1,"record_count":2}]}')
+  })
+
+  it("join rendered rows' pieces with commas, skipping empty pieces", () => {
+    const query = new SummaryMonthlyByItemQuery({ window, item_code: undefined, line_code: undefined })
+    const pieces = ['{"a":1},{"a":2}', "", '{"a":3}'].map((t) => new TextEncoder().encode(t))
+    const body = serializeResult(query, { rows: { _tag: "RenderedRows", count: 3, pieces } })
+    expect(body.toString()).toBe('{"rows":[{"a":1},{"a":2},{"a":3}]}')
+    const none = serializeResult(query, { rows: { _tag: "RenderedRows", count: 0, pieces: [new Uint8Array(0)] } })
+    expect(none.toString()).toBe('{"rows":[]}')
   })
 })
 

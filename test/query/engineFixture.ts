@@ -37,18 +37,20 @@ export interface EngineFixture {
 type Row = [string, string, string, string, string, number, number]
 
 /**
- * Two un-migrated files with records from `FIRST_DATE` to `LAST_DATE` split at `CUTOVER`, a few misfiled
- * records in each (which must never be returned), renamed items (names change over time), and dense days so
- * pages cross dates.
+ * Two un-migrated files with records from `FIRST_DATE` to `LAST_DATE` split at `cutover`, a few misfiled
+ * records in each (which must never be returned), renamed items (names change over time: before the cutover,
+ * and again after it, so a window's parts can disagree on an item's latest name), and dense days so pages cross
+ * dates.
  */
-export const makeEngineFixture = (seed: string, rowsPerDay = 12): EngineFixture => {
+export const makeEngineFixture = (seed: string, rowsPerDay = 12, cutover: IsoDate = CUTOVER): EngineFixture => {
   const rng = makeRng(seed)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engines-"))
   const itemCodes = Array.from({ length: 14 }, (_, i) => `IT-${String(i).padStart(3, "0")}`)
   const nameOf = (code: string, date: string) => {
     const i = Number(code.slice(3))
     const base = ITEM_NAMES[i % ITEM_NAMES.length]!
-    return i % 4 === 0 && date >= "2025-12-15" ? `${base} Rev B` : base
+    const revised = i % 4 === 0 && date >= "2025-12-15" ? `${base} Rev B` : base
+    return i % 3 === 1 && date >= "2026-02-10" ? `${revised} (2026)` : revised
   }
   const live: Array<Row> = []
   const archive: Array<Row> = []
@@ -59,7 +61,7 @@ export const makeEngineFixture = (seed: string, rowsPerDay = 12): EngineFixture 
       const lot = `${rng.pick(LOT_PREFIXES)}${rng.int(0, 999)}`
       const row: Row = [d, code, nameOf(code, d), lot, rng.pick(LINES), rng.int(0, 500), rng.int(0, 9)]
       const misfiled = rng.chance(0.02)
-      ;(d >= CUTOVER !== misfiled ? live : archive).push(row)
+      ;(d >= cutover !== misfiled ? live : archive).push(row)
     }
   }
   const write = (file: string, rows: ReadonlyArray<Row>) => {

@@ -228,7 +228,9 @@ layer(engineLayer(LIVE_PATH, ARCHIVE_PATH))("reference engine, both files", (it)
           row("D400", "Hinge LH", 65, 0, 1)
         ]
       })
-      expect((yield* byItem(W, undefined, 2)).rows.map((r) => r.item_code)).toEqual(["B200", "A100"])
+      expect(
+        ((yield* byItem(W, undefined, 2)).rows as ReadonlyArray<{ item_code: string }>).map((r) => r.item_code)
+      ).toEqual(["B200", "A100"])
       expect(yield* byItem(W, "L1")).toEqual({
         rows: [
           row("A100", "Bracket Ø20 rev B", 210, 5, 2),

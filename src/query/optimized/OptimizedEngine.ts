@@ -7,13 +7,26 @@ import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
 import { ReadPool, type ReadRequest, type SqlValue } from "../../pool/ReadPool.js"
-import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryQuery } from "../Query.js"
-import { QueryEngine, engineOf } from "../QueryEngine.js"
+import { monthOf } from "../../domain/IsoDate.js"
+import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
+import { QueryEngine, type SummaryRow, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
-import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
+import type {
+  ExportChunk,
+  ExportFormat,
+  ItemsResult,
+  LinesResult,
+  RecordsPage,
+  SummaryResult
+} from "../QueryResults.js"
+import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
+
+/** Whether the files' parts share a month (a cutover that is not the 1st): their months then need merging. */
+const splitsAMonth = (parts: ReadonlyArray<RoutedPart>): boolean =>
+  parts.length > 1 && parts.some((p) => parts.some((o) => o !== p && monthOf(o.window.to) === monthOf(p.window.from)))
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
   [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
@@ -150,11 +163,45 @@ export const make = Effect.gen(function* () {
     }
   })
 
+  /**
+   * Monthly by item written as JSON by SQLite, each file's part on its own worker. The earlier part's items take
+   * their names from the latest part where they have records (their latest record is there), so it is given the
+   * latest part's names (a few hundred, read first) as they come, a JSON text.
+   */
+  const monthlyByItemText = (
+    q: SummaryMonthlyByItemQuery,
+    parts: ReadonlyArray<RoutedPart>
+  ): Effect.Effect<SummaryResult<never>, ReadError> => {
+    const text = (part: RoutedPart, given: string) =>
+      Effect.map(run(part.file, { ...monthlyByItemTextSql(q, part.window, given), output: "text" }), (r) => ({
+        bytes: r.text ?? new Uint8Array(0),
+        count: Number(r.rows[0]?.[1] ?? 0)
+      }))
+    const [latest, earlier] = parts as [RoutedPart, RoutedPart | undefined]
+    const texts: Effect.Effect<ReadonlyArray<Effect.Effect.Success<ReturnType<typeof text>>>, ReadError> = earlier ===
+    undefined
+      ? Effect.all([text(latest, "[]")])
+      : Effect.all(
+          [
+            Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
+              text(earlier, String(r.rows[0]?.[0] ?? "[]"))
+            ),
+            text(latest, "[]")
+          ],
+          { concurrency: "unbounded" }
+        )
+    return Effect.map(texts, (done) => ({
+      rows: { _tag: "RenderedRows", count: done.reduce((n, t) => n + t.count, 0), pieces: done.map((t) => t.bytes) }
+    }))
+  }
+
   /** Each file's part is pre-aggregated from its rollups, the parts run concurrently, then merge exactly. */
-  const summary = (q: SummaryQuery) =>
-    Effect.map(
+  const summary = (q: SummaryQuery): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
+    const parts = partsOf(q.window)
+    if (q._tag === "summary_monthly_by_item" && !splitsAMonth(parts)) return monthlyByItemText(q, parts)
+    return Effect.map(
       Effect.all(
-        partsOf(q.window).map((p) => run(p.file, summarySql(q, p.window))),
+        parts.map((p) => run(p.file, summarySql(q, p.window))),
         { concurrency: "unbounded" }
       ),
       (results) => ({
@@ -164,6 +211,7 @@ export const make = Effect.gen(function* () {
         )
       })
     )
+  }
 
   return engineOf("optimized", { records, items, lines: () => lines, summary, exportChunk })
 })

@@ -8,7 +8,7 @@ import type { SqlStatement } from "./RecordsSql.js"
 import { splitWindow } from "./WindowSplit.js"
 
 /** A range no period falls in: keeps one SQL text per shape whatever the window's ragged edges are. */
-const NO_RANGE: readonly [string, string] = ["1", "0"]
+export const NO_RANGE: readonly [string, string] = ["1", "0"]
 
 interface Plan {
   readonly groupDims: ReadonlyArray<Dimension>
@@ -136,7 +136,7 @@ WHERE ${diff("cum_cnt")} > 0`
 }
 
 /** The ragged day ranges of a window, each within one month (at most two: a head and a tail). */
-const edgeRanges = (window: DateWindow): ReadonlyArray<DateWindow> =>
+export const edgeRanges = (window: DateWindow): ReadonlyArray<DateWindow> =>
   splitWindow(window).days.flatMap((d) => {
     const parts: Array<DateWindow> = []
     let from = d.from
@@ -154,7 +154,10 @@ const edgeRanges = (window: DateWindow): ReadonlyArray<DateWindow> =>
  */
 const SCAN_MAX_DAYS = 10
 
-const daysIn = (r: DateWindow): number => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 + 1
+/** Whether a day range this long is summed from its day rows rather than from two running totals per group. */
+export const scansDays = (days: number): boolean => days <= SCAN_MAX_DAYS
+
+export const daysIn = (r: DateWindow): number => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 + 1
 
 /**
  * One file's part of a summary, read from the rollups: whole months from the monthly grain, the ragged days at
@@ -208,7 +211,7 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
   if (ranges.length > slots) throw new Error(`expected at most ${slots} day ranges, got ${ranges.length}`)
   const parts = Array.from({ length: slots }, (_, i) => {
     const r = ranges[i]
-    const scan = r !== undefined && daysIn(r) <= SCAN_MAX_DAYS
+    const scan = r !== undefined && scansDays(daysIn(r))
     const running = runningBranch(
       `t${i}`,
       plan.groupDims,
