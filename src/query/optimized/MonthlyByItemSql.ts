@@ -1,4 +1,5 @@
 import type { DateWindow } from "../../domain/DateWindow.js"
+import { monthOf } from "../../domain/IsoDate.js"
 import { CUM_ITEM_TABLE } from "../../migration/DenseTotals.js"
 import { rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
@@ -81,9 +82,14 @@ const diffs = ["cum_good", "cum_defect", "cum_cnt"].map((c) => `a.${c} - coalesc
 const keyedSource = (q: SummaryMonthlyByItemQuery, lineCode: string): Source => {
   const day = rollupFor("day", ["item_code", "line_code"]).table
   const line = (alias: string): Fragment => ({ sql: ` AND ${alias}.line_code = ?`, params: [lineCode] })
-  const items: Fragment =
+  const monthTable = rollupFor("month", ["item_code", "line_code"]).table
+  // The items made on the line in the window's months (its index on line and period), not every item of the file.
+  const items = (w: DateWindow): Fragment =>
     q.item_code === undefined
-      ? { sql: "SELECT DISTINCT item_code FROM items", params: [] }
+      ? {
+          sql: `SELECT DISTINCT item_code FROM ${monthTable} WHERE line_code = ? AND period BETWEEN ? AND ?`,
+          params: [lineCode, monthOf(w.from), monthOf(w.to)]
+        }
       : { sql: "SELECT ? AS item_code", params: [q.item_code] }
   /** `alias` at the item's last day `cmp` bound (a key seek after a max seek). */
   const lastDay = (alias: string, outer: string, cmp: "<=" | "<", bound: string, floor?: string): Fragment => {
@@ -118,9 +124,10 @@ const keyedSource = (q: SummaryMonthlyByItemQuery, lineCode: string): Source => 
   return {
     names: (w) => {
       const r = lastDay("r", "g", "<=", w.to, w.from)
+      const g = items(w)
       return {
-        sql: `SELECT g.item_code, r.last_name FROM (${items.sql}) AS g JOIN ${day} AS r ON ${r.sql}`,
-        params: [...items.params, ...r.params]
+        sql: `SELECT g.item_code, r.last_name FROM (${g.sql}) AS g JOIN ${day} AS r ON ${r.sql}`,
+        params: [...g.params, ...r.params]
       }
     },
     // Both ways are in the text and the unused one gets an empty range: one SQL text per shape.
@@ -128,7 +135,7 @@ const keyedSource = (q: SummaryMonthlyByItemQuery, lineCode: string): Source => 
       const scans = r !== undefined && scansDays(daysIn(r))
       return [scan(scans ? rangeOf(r) : NO_RANGE), running(scans ? NO_RANGE : rangeOf(r))]
     },
-    monthTable: rollupFor("month", ["item_code", "line_code"]).table,
+    monthTable,
     line
   }
 }
