@@ -15,10 +15,10 @@ import { splitWindow } from "./WindowSplit.js"
  * configuration, so the files' parts hold different months and their texts only need joining; the engine falls
  * back to the row merge when a month is split between the files.
  *
- * The loop is driven by the part's items (a few hundred, in item order), each carrying its answer's JSON prefix
- * (code and name quoted once per item, not once per row): its whole months are a primary-key range of the
- * monthly rollup, its ragged edge months a range of day rows (a few days) or two running-total seeks. The rows
- * are sorted by (month, item_code) once, SQLite's BINARY order being the contract's code point order.
+ * The loop is driven by the part's items (a few hundred), each carrying its answer's JSON prefix (code and name
+ * quoted once per item, not once per row): its whole months are a primary-key range of the monthly rollup, its
+ * ragged edge months come from running totals. The rows are sorted by (month, item_code) once, SQLite's BINARY
+ * order being the contract's code point order. Queries for one item take the row merge instead (a row a month).
  */
 
 interface Fragment {
@@ -28,7 +28,7 @@ interface Fragment {
 
 /** Where a part's items, their latest names and their edge-month sums come from. */
 interface Source {
-  /** `(item_code, last_name)` of each item with records in the window matching the filters. */
+  /** `(item_code, last_name)` of each item with records in the window (on the line, if one is named). */
   readonly names: (window: DateWindow) => Fragment
   /** `(month, item_code, prefix, good, defect, cnt)` over one day range within a month, driven by `names AS n`. */
   readonly edges: (range: DateWindow | undefined) => ReadonlyArray<Fragment>
@@ -45,16 +45,15 @@ const rangeOf = (r: DateWindow | undefined) => (r === undefined ? NO_RANGE : ([r
  * Over all lines: the dense running totals by item (schema v9). A range's sums and its items' latest names are
  * the rows of its last day minus those of the day before it: two runs of the primary key, not seeks per item.
  */
-const denseSource = (q: SummaryMonthlyByItemQuery): Source => {
+const denseSource = (): Source => {
   const T = CUM_ITEM_TABLE
-  const item: Fragment = q.item_code === undefined ? NOTHING : { sql: " AND a.item_code = ?", params: [q.item_code] }
   const dayOn = (cmp: "<=" | "<") => `(SELECT max(period) FROM ${T} WHERE period ${cmp} ?)`
   return {
     names: (w) => ({
       sql: `SELECT a.item_code, a.last_name FROM ${T} AS a
   LEFT JOIN ${T} AS b ON b.period = ${dayOn("<")} AND b.item_code = a.item_code
-  WHERE a.period = ${dayOn("<=")} AND a.cum_cnt - coalesce(b.cum_cnt, 0) > 0${item.sql}`,
-      params: [w.from, w.to, ...item.params]
+  WHERE a.period = ${dayOn("<=")} AND a.cum_cnt - coalesce(b.cum_cnt, 0) > 0`,
+      params: [w.from, w.to]
     }),
     edges: (r) => {
       const [from, to] = rangeOf(r)
@@ -79,18 +78,15 @@ const diffs = ["cum_good", "cum_defect", "cum_cnt"].map((c) => `a.${c} - coalesc
  * For one line: the item-and-line rollups, keyed by item first. Each item's latest name is its row at its last
  * day in the window; an edge range is summed from its day rows (a few days) or from two running-total seeks.
  */
-const keyedSource = (q: SummaryMonthlyByItemQuery, lineCode: string): Source => {
+const keyedSource = (lineCode: string): Source => {
   const day = rollupFor("day", ["item_code", "line_code"]).table
   const line = (alias: string): Fragment => ({ sql: ` AND ${alias}.line_code = ?`, params: [lineCode] })
   const monthTable = rollupFor("month", ["item_code", "line_code"]).table
   // The items made on the line in the window's months (its index on line and period), not every item of the file.
-  const items = (w: DateWindow): Fragment =>
-    q.item_code === undefined
-      ? {
-          sql: `SELECT DISTINCT item_code FROM ${monthTable} WHERE line_code = ? AND period BETWEEN ? AND ?`,
-          params: [lineCode, monthOf(w.from), monthOf(w.to)]
-        }
-      : { sql: "SELECT ? AS item_code", params: [q.item_code] }
+  const items = (w: DateWindow): Fragment => ({
+    sql: `SELECT DISTINCT item_code FROM ${monthTable} WHERE line_code = ? AND period BETWEEN ? AND ?`,
+    params: [lineCode, monthOf(w.from), monthOf(w.to)]
+  })
   /** `alias` at the item's last day `cmp` bound (a key seek after a max seek). */
   const lastDay = (alias: string, outer: string, cmp: "<=" | "<", bound: string, floor?: string): Fragment => {
     const [row, sub] = [line(alias), line("x")]
@@ -140,8 +136,11 @@ const keyedSource = (q: SummaryMonthlyByItemQuery, lineCode: string): Source => 
   }
 }
 
-const sourceOf = (q: SummaryMonthlyByItemQuery): Source =>
-  q.line_code === undefined ? denseSource(q) : keyedSource(q, q.line_code)
+const sourceOf = (q: SummaryMonthlyByItemQuery): Source => {
+  // One item's few rows are merged as rows (OptimizedEngine): no round trip for its name first.
+  if (q.item_code !== undefined) throw new Error("monthly by item as text answers queries without an item filter")
+  return q.line_code === undefined ? denseSource() : keyedSource(q.line_code)
+}
 
 /** The latest names of a part's items as a JSON array of `[item_code, item_name]`. */
 export const latestNamesJsonSql = (q: SummaryMonthlyByItemQuery, window: DateWindow): SqlStatement => {

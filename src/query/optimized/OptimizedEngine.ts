@@ -198,7 +198,10 @@ export const make = Effect.gen(function* () {
   /** Each file's part is pre-aggregated from its rollups, the parts run concurrently, then merge exactly. */
   const summary = (q: SummaryQuery): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
     const parts = partsOf(q.window)
-    if (q._tag === "summary_monthly_by_item" && !splitsAMonth(parts)) return monthlyByItemText(q, parts)
+    // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
+    if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
+      return monthlyByItemText(q, parts)
+    }
     return Effect.map(
       Effect.all(
         parts.map((p) => run(p.file, summarySql(q, p.window))),
