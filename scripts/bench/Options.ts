@@ -44,7 +44,7 @@ engine, cache off (uncached latency per shape, export) → in-process: database 
 through the read pool → cache on with the HTTP floor beside it (cached latency, hot path vs bare node:http,
 mixed workload) → baseline (reference engine on the un-migrated copies) → start-up spawns → report. Servers
 are child processes on loopback ports; load comes from autocannon's programmatic API.
-A full run on the benchmark-scale data takes about 20 minutes, most of it the baseline's scans.
+A full run on the benchmark-scale data took 6-7 minutes here (--repeats 3), most of it the baseline's scans.
 
 Options:
   --quick            smoke run (< 1 min): seeds small data into a temp dir, 2 s loads, 1 repeat

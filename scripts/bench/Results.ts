@@ -67,6 +67,41 @@ export const uncachedLimitMs = (endpoint: Endpoint, rows: number): number =>
 
 export const shapeP50 = (run: ShapeRun | undefined): number => (run === undefined ? NaN : median(clientMs(run)))
 
+/** One shape against its uncached limit and the least any server, or this service, could take for it. */
+export interface ShapeVerdict {
+  readonly run: ShapeRun
+  readonly p50: number
+  readonly limit: number
+  readonly dbFloor: number
+  /** db floor + HTTP floor: the statements alone in process plus a bare server sending the same bytes. */
+  readonly floors: number
+  /** The floors plus the service's least per-request cost: what this architecture could take at best. */
+  readonly reachable: number
+}
+
+/**
+ * Each shape's verdict. The service's least per-request cost is the smallest `p50 − floors` of any shape in
+ * this run: what every request spends around its statements (the worker hop, the request's fiber, the response)
+ * when the statement and the body are nearly free. A shape whose floors plus that cost exceed its limit cannot
+ * meet it without taking the statement off the worker threads.
+ */
+export const shapeVerdicts = (
+  r: BenchResults
+): { readonly overhead: number; readonly shapes: ReadonlyArray<ShapeVerdict> } => {
+  const base = r.optimized.map((run, k) => {
+    const dbFloor = median(r.dbFloor.get(run.shape.url) ?? [])
+    return {
+      run,
+      p50: shapeP50(run),
+      limit: uncachedLimitMs(run.shape.endpoint, run.rows),
+      dbFloor,
+      floors: dbFloor + shapeP50(r.httpFloor[k])
+    }
+  })
+  const overhead = Math.max(0, Math.min(...base.map((s) => s.p50 - s.floors).filter(Number.isFinite)))
+  return { overhead, shapes: base.map((s) => ({ ...s, reachable: s.floors + overhead })) }
+}
+
 /** How the service's processes were started in this run. */
 export const serviceCommand = (r: BenchResults): string =>
   r.options.fromSource
