@@ -5,6 +5,7 @@ import { rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery } from "../Query.js"
 import type { SqlStatement } from "./RecordsSql.js"
+import { joinedRowsSql } from "./JoinedRows.js"
 import { NO_RANGE, daysIn, edgeRanges, scansDays } from "./SummarySql.js"
 import { splitWindow } from "./WindowSplit.js"
 
@@ -166,7 +167,7 @@ export const monthlyByItemTextSql = (q: SummaryMonthlyByItemQuery, window: DateW
       // An item's name: the given one if any (pri 0), else its own; only items with records here (pri 1) count.
       // One sort of both lists, no lookup per item (SQLite would scan the given list for each).
       sql: `WITH names(item_code, prefix) AS MATERIALIZED (SELECT item_code,
-    '","item_code":' || json_quote(item_code) || ',"item_name":' || json_quote(name) || ',"good_quantity":'
+    ',"item_code":' || json_quote(item_code) || ',"item_name":' || json_quote(name) || ',"good_quantity":'
   FROM (SELECT item_code, min(pri), name FROM (
       SELECT value ->> 0 AS item_code, value ->> 1 AS name, 0 AS pri FROM json_each(?)
       UNION ALL SELECT item_code, last_name, 1 FROM (${names.sql}))
@@ -185,12 +186,12 @@ export const monthlyByItemTextSql = (q: SummaryMonthlyByItemQuery, window: DateW
       .flatMap((r) => source.edges(r))
       .map((f) => ({ sql: `UNION ALL ${f.sql}`, params: f.params })),
     {
-      // The outer group_concat keeps the subquery's order: SQLite does not drop a FROM subquery's ORDER BY when
-      // the outer query uses an aggregate other than count/min/max.
       sql: `)
-SELECT coalesce(group_concat(line, ','), ''), count(*) FROM (
-  SELECT printf('{"month":"%s%s%d,"defect_quantity":%d,"record_count":%d}', month, prefix, good, defect, cnt) AS line
-  FROM rows ORDER BY month, item_code)`,
+${joinedRowsSql(
+  `printf('{"month":%s%s%d,"defect_quantity":%d,"record_count":%d}', json_quote(month), prefix, good, defect, cnt)`,
+  "rows",
+  "month, item_code"
+)}`,
       params: []
     }
   ]

@@ -21,7 +21,7 @@ import type {
 } from "../QueryResults.js"
 import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
-import { summarySql } from "./SummarySql.js"
+import { dailyTextSql, summarySql } from "./SummarySql.js"
 import { mergeSummary } from "./SummaryMerge.js"
 
 /** Whether the files' parts share a month (a cutover that is not the 1st): their months then need merging. */
@@ -163,41 +163,51 @@ export const make = Effect.gen(function* () {
     }
   })
 
+  /** A part's rows as the JSON text its statement wrote (`JoinedRows`), handed over as bytes. */
+  const textPart = (part: RoutedPart, statement: SqlStatement) =>
+    Effect.map(run(part.file, { ...statement, output: "text" }), (r) => ({
+      bytes: r.text ?? new Uint8Array(0),
+      count: Number(r.rows[0]?.[1] ?? 0)
+    }))
+  type TextPart = Effect.Effect.Success<ReturnType<typeof textPart>>
+
+  /** Parts' texts, earliest first (the routed parts come latest first), as the rows of a summary. */
+  const rendered = (texts: ReadonlyArray<TextPart>): SummaryResult<never> => ({
+    rows: {
+      _tag: "RenderedRows",
+      count: texts.reduce((n, t) => n + t.count, 0),
+      pieces: texts.map((t) => t.bytes).reverse()
+    }
+  })
+
   /**
    * Monthly by item written as JSON by SQLite, each file's part on its own worker. The earlier part's items take
    * their names from the latest part where they have records (their latest record is there), so it is given the
    * latest part's names (a few hundred, read first) as they come, a JSON text.
    */
-  const monthlyByItemText = (
-    q: SummaryMonthlyByItemQuery,
-    parts: ReadonlyArray<RoutedPart>
-  ): Effect.Effect<SummaryResult<never>, ReadError> => {
-    const text = (part: RoutedPart, given: string) =>
-      Effect.map(run(part.file, { ...monthlyByItemTextSql(q, part.window, given), output: "text" }), (r) => ({
-        bytes: r.text ?? new Uint8Array(0),
-        count: Number(r.rows[0]?.[1] ?? 0)
-      }))
+  const monthlyByItemText = (q: SummaryMonthlyByItemQuery, parts: ReadonlyArray<RoutedPart>) => {
     const [latest, earlier] = parts as [RoutedPart, RoutedPart | undefined]
-    const texts: Effect.Effect<ReadonlyArray<Effect.Effect.Success<ReturnType<typeof text>>>, ReadError> = earlier ===
-    undefined
-      ? Effect.all([text(latest, "[]")])
-      : Effect.all(
-          [
-            Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
-              text(earlier, String(r.rows[0]?.[0] ?? "[]"))
-            ),
-            text(latest, "[]")
-          ],
-          { concurrency: "unbounded" }
-        )
-    return Effect.map(texts, (done) => ({
-      rows: { _tag: "RenderedRows", count: done.reduce((n, t) => n + t.count, 0), pieces: done.map((t) => t.bytes) }
-    }))
+    const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window, "[]"))
+    if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
+    const earlierText = Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
+      textPart(earlier, monthlyByItemTextSql(q, earlier.window, String(r.rows[0]?.[0] ?? "[]")))
+    )
+    return Effect.map(Effect.all([latestText, earlierText], { concurrency: "unbounded" }), rendered)
   }
 
   /** Each file's part is pre-aggregated from its rollups, the parts run concurrently, then merge exactly. */
   const summary = (q: SummaryQuery): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
     const parts = partsOf(q.window)
+    // Days never repeat across parts: each part's rows come as text.
+    if (q._tag === "summary_daily") {
+      return Effect.map(
+        Effect.all(
+          parts.map((p) => textPart(p, dailyTextSql(q, p.window))),
+          { concurrency: "unbounded" }
+        ),
+        rendered
+      )
+    }
     // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
     if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
       return monthlyByItemText(q, parts)

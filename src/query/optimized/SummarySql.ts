@@ -3,7 +3,8 @@ import { lastDayOfMonth, monthOf, nextMonthStart } from "../../domain/IsoDate.js
 import { CUM_ITEM_BY_ITEM_SQL } from "../../migration/DenseTotals.js"
 import { type Dimension, rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
-import type { SummaryQuery } from "../Query.js"
+import type { SummaryDailyQuery, SummaryQuery } from "../Query.js"
+import { joinedRowsSql } from "./JoinedRows.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { splitWindow } from "./WindowSplit.js"
 
@@ -233,5 +234,22 @@ export const summarySql = (q: SummaryQuery, window: DateWindow): SqlStatement =>
       ...(plan.byMonth ? scanned(monthRange) : []),
       ...parts.flatMap((p) => [...p.running.selectParams, ...scanned(p.scanRange)])
     ]
+  }
+}
+
+/**
+ * The daily summary of one file's part as the text of its JSON rows and their count (one row `[text, count]`):
+ * a part's days are its own, so the parts' texts only need joining.
+ */
+export const dailyTextSql = (q: SummaryDailyQuery, window: DateWindow): SqlStatement => {
+  const days = summarySql(q, window)
+  return {
+    sql: `WITH days(day, good, defect, cnt) AS (${days.sql})
+${joinedRowsSql(
+  `printf('{"date":%s,"good_quantity":%d,"defect_quantity":%d,"record_count":%d}', json_quote(day), good, defect, cnt)`,
+  "days",
+  "day"
+)}`,
+    params: days.params
   }
 }
