@@ -16,6 +16,8 @@ const dbDuration = (header: string | string[] | undefined): number | undefined =
   return match === null ? undefined : Number(match[1])
 }
 
+class StaleConnection extends Error {}
+
 /** A client holding one kept-alive connection: the single-connection latencies are measured through it. */
 export class OneConnection {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
@@ -23,6 +25,14 @@ export class OneConnection {
   constructor(readonly base: string) {}
 
   get(path: string, timeoutMs = 300_000): Promise<Timed> {
+    return this.#get(path, timeoutMs).catch((error: unknown) =>
+      // The server may close a kept-alive connection that sat idle (its keepAliveTimeout) just as this request
+      // reuses it: the documented race, answered by sending the (idempotent) GET again on a new connection.
+      error instanceof StaleConnection ? this.#get(path, timeoutMs) : Promise.reject(error)
+    )
+  }
+
+  #get(path: string, timeoutMs: number): Promise<Timed> {
     return new Promise((resolve, reject) => {
       const started = performance.now()
       const request = http.get(this.base + path, { agent: this.#agent, timeout: timeoutMs }, (response) => {
@@ -44,7 +54,9 @@ export class OneConnection {
         })
       })
       request.on("timeout", () => request.destroy(new Error(`GET ${path}: no answer in ${timeoutMs} ms`)))
-      request.on("error", reject)
+      request.on("error", (error: NodeJS.ErrnoException) =>
+        reject(request.reusedSocket && error.code === "ECONNRESET" ? new StaleConnection() : error)
+      )
     })
   }
 
