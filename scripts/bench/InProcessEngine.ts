@@ -16,6 +16,7 @@ import {
 } from "../../src/http/QueryParams.js"
 import { FileConnection, type FileConnectionOptions, isQueryFailure } from "../../src/pool/FileConnection.js"
 import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
+import { textOutput } from "../../src/pool/TextOutput.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
 import type { Query } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
@@ -74,8 +75,13 @@ export const makeInProcessEngine = async (
     archive: new FileConnection("archive", files.archive, options)
   }
   const pool = ReadPool.of({
+    // As a worker answers: text requests get the rows' text and a summary row, like the service's engine sees.
     run: (request) =>
-      Effect.map(answer(connections[request.file], request.sql, request.params), (out) => ({ ...out, workerId: 0 })),
+      Effect.map(answer(connections[request.file], request.sql, request.params), (out) => {
+        if (request.output !== "text") return { ...out, workerId: 0 }
+        const { summary, text } = textOutput(out.rows, request.textRows ?? Number.MAX_SAFE_INTEGER)
+        return { ...out, rows: [summary], text, workerId: 0 }
+      }),
     stats: Effect.succeed({ size: 1, idle: 1, waiting: 0, inFlight: 0, retired: 0, timeouts: 0, rejections: 0 })
   })
   const target = (file: DbFile) => ({ file, path: files[file], explicit: true })

@@ -35,21 +35,23 @@ const writers = {
 } as const
 
 const ROWS_OPEN = Buffer.from(`{"rows":[`)
-const ROWS_CLOSE = Buffer.from("]}")
+const ROWS_END = Buffer.from("]}")
 const COMMA = Buffer.from(",")
 
-/** `{"rows":[...]}` around rendered rows: their non-empty pieces joined by commas, copied once. */
-const renderedBody = (rows: RenderedRows): Buffer => {
+/** `{"rows":[...]` + `rest` around rendered rows: their non-empty pieces joined by commas, copied once. */
+const renderedBody = (rows: RenderedRows, rest: Buffer = ROWS_END): Buffer => {
   const pieces = rows.pieces.filter((p) => p.length > 0)
-  return Buffer.concat([ROWS_OPEN, ...pieces.flatMap((p, i) => (i === 0 ? [p] : [COMMA, p])), ROWS_CLOSE])
+  return Buffer.concat([ROWS_OPEN, ...pieces.flatMap((p, i) => (i === 0 ? [p] : [COMMA, p])), rest])
 }
 
 export const serializeResult = <Q extends Query>(query: Q, result: ResultOf<Q>): Buffer => {
   switch (query._tag) {
     case "records": {
       const page = result as RecordsPage
-      const next = page.next === null ? null : encodeCursor(page.next, query)
-      return Buffer.from(`{"rows":${jsonArray(page.rows)},"next_cursor":${JSON.stringify(next)}}`)
+      const next = JSON.stringify(page.next === null ? null : encodeCursor(page.next, query))
+      return isRendered(page.rows)
+        ? renderedBody(page.rows, Buffer.from(`],"next_cursor":${next}}`))
+        : Buffer.from(`{"rows":${jsonArray(page.rows)},"next_cursor":${next}}`)
     }
     case "items": {
       const items = result as ItemsResult

@@ -10,12 +10,14 @@ export interface ReadRequest {
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
   /**
-   * `text`: the worker concatenates the first column of every row into `ReadResult.text` (UTF-8 bytes, their
-   * buffer transferred, not copied), and `rows` holds one
-   * row, `[row count, ...the last row's other columns]` (just `[0]` when there are none). For statements whose
-   * rows are finished text (export lines): one string crosses the thread boundary instead of one per row.
+   * `text`: the worker concatenates the first column of the rows (the first `textRows` of them, all by default)
+   * into `ReadResult.text` (UTF-8 bytes, their buffer transferred, not copied), and `rows` holds one row,
+   * `[row count, ...the other columns of the last row in the text]` (just the count when none is). For statements
+   * whose rows are finished text (export lines, JSON rows): one string crosses the thread boundary, not one a row.
    */
   readonly output?: "rows" | "text"
+  /** With `output: "text"`: how many rows at most go into the text (the rest are only counted). */
+  readonly textRows?: number
 }
 
 /** Rows as positional arrays (cheap to move between threads), with who ran them and when. */

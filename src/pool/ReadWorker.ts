@@ -4,7 +4,7 @@ import type { ReadRequest, ReadResult } from "./ReadPool.js"
 import { WorkerChannel } from "./WorkerChannel.js"
 import type { WorkerEntry } from "./WorkerEntry.js"
 import { type DeadlineReached, WorkerFailed, WorkerSpawnFailed } from "./WorkerErrors.js"
-import { PING, QUERY, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
+import { ALL_ROWS, PING, QUERY, ROWS, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
 
 /** One started worker thread, as the pool sees it. */
 export interface ReadWorker {
@@ -52,7 +52,17 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
     id,
     execute: (request, deadline) =>
       channel
-        .call((n) => [QUERY, n, request.file, request.sql, request.params, request.output === "text"], deadline)
+        .call(
+          (n) => [
+            QUERY,
+            n,
+            request.file,
+            request.sql,
+            request.params,
+            request.output === "text" ? (request.textRows ?? ALL_ROWS) : ROWS
+          ],
+          deadline
+        )
         .pipe(
           Effect.flatMap((output) =>
             output === undefined

@@ -43,6 +43,11 @@ export interface StatementFailed {
 
 export type QueryFailure = FileUnavailable | StatementFailed
 
+/** A `QUERY`'s `textRows` asking for rows, not text. */
+export const ROWS = -1
+/** A `QUERY`'s `textRows` putting every row into the text. */
+export const ALL_ROWS = Number.MAX_SAFE_INTEGER
+
 export const QUERY = 0
 export const PING = 1
 export const CLOSE = 2
@@ -55,7 +60,8 @@ export type ToWorker =
       file: DbFile,
       sql: string,
       params: ReadonlyArray<SqlValue>,
-      asText: boolean
+      /** `ROWS` for rows; else how many rows at most go into the text (`ALL_ROWS`: every one). */
+      textRows: number
     ]
   | readonly [kind: typeof PING, request: number]
   | readonly [kind: typeof CLOSE]
@@ -69,7 +75,7 @@ export type ToWorker =
  */
 export interface WireOutput extends Omit<QueryOutput, "rows"> {
   readonly rows: string
-  /** The concatenated first column as UTF-8 (its buffer transferred), when the request asked for text. */
+  /** The first column of the rows asked for, concatenated, as UTF-8 (its buffer transferred), for text. */
   readonly text?: Uint8Array
 }
 

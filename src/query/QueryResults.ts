@@ -8,8 +8,8 @@ export interface Totals {
 }
 
 export interface RecordsPage {
-  /** Each record's JSON text (`recordJson`), in the contract's order. */
-  readonly rows: ReadonlyArray<RecordJson>
+  /** Each record's JSON text (`recordJson`), in the contract's order; or the rows as the database wrote them. */
+  readonly rows: ReadonlyArray<RecordJson> | RenderedRows
   /** Position of the last row when more rows may follow, else null. */
   readonly next: RecordPosition | null
 }

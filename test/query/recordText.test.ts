@@ -56,7 +56,7 @@ describe("records rendered by SQLite", () => {
         defect_quantity: defect
       }))
       for (const r of records) insert.run(...RECORD_COLUMNS.map((c) => r[c]))
-      expect(rendered("json", "archive")).toEqual(records.map(recordJson))
+      expect(rendered("json-list", "archive")).toEqual(records.map((r) => `,${recordJson(r)}`))
       expect(rendered("ndjson", "archive")).toEqual(records.map(ndjsonLine))
       expect(rendered("csv", "archive")).toEqual(records.map(csvLine))
     },

@@ -23,6 +23,7 @@ import {
   SummaryMonthlyQuery
 } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
+import { pageRecords } from "./pageRecords.js"
 import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
 
 // [id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity]
@@ -85,7 +86,7 @@ const records = (window = ALL, filters: RecordFilters = {}, limit = 100, after?:
   Effect.flatMap(QueryEngine, (e) =>
     Effect.map(e.run(new RecordsQuery({ window, filters, limit, after })), (page) => ({
       ...page,
-      rows: page.rows.map((r) => JSON.parse(r) as ApiRecord)
+      rows: pageRecords<ApiRecord>(page.rows)
     }))
   )
 /** A page as `l4`, `a3`…: the first letter of the source, then the id. */

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import type { DbFile } from "../../domain/DbFile.js"
 import { FileConnection, isQueryFailure } from "../FileConnection.js"
+import { textOutput } from "../TextOutput.js"
 import {
   CLOSE,
   DONE,
@@ -13,6 +14,7 @@ import {
   QUERY,
   type QueryOutput,
   READY,
+  ROWS,
   type ToWorker,
   type WireOutput,
   type WorkerInit
@@ -26,8 +28,6 @@ const connections = new Map<DbFile, FileConnection>(
   init.files.map(({ file, path }) => [file, new FileConnection(file, path, options)])
 )
 
-const utf8 = new TextEncoder()
-
 /**
  * Posts a message; export text goes as bytes whose buffer is transferred, not cloned: the main thread writes them
  * to the socket as they are, and no copy of a chunk is left for its garbage collector.
@@ -37,27 +37,23 @@ const post = (message: FromWorker) => {
   port.postMessage(message, text === undefined ? [] : [text.buffer as ArrayBuffer])
 }
 
-/** Rows as one JSON text, or (`asText`) their first column concatenated plus the count and the last row's rest. */
-const wire = (output: QueryOutput, asText: boolean): WireOutput => {
-  if (!asText) return { ...output, rows: JSON.stringify(output.rows) }
-  const last = output.rows[output.rows.length - 1]
-  const summary = [output.rows.length, ...(last === undefined ? [] : last.slice(1))]
-  let text = ""
-  for (const row of output.rows) text += String(row[0])
-  // Its own buffer (not Buffer's shared pool), so that it can be transferred.
-  return { ...output, rows: JSON.stringify([summary]), text: utf8.encode(text) }
+/** Rows as one JSON text; or, for text (`textRows` >= 0), the rows' text and a summary row (`textOutput`). */
+const wire = (output: QueryOutput, textRows: number): WireOutput => {
+  if (textRows === ROWS) return { ...output, rows: JSON.stringify(output.rows) }
+  const { summary, text } = textOutput(output.rows, textRows)
+  return { ...output, rows: JSON.stringify([summary]), text }
 }
 
 port.on("message", (message: ToWorker) => {
   switch (message[0]) {
     case QUERY: {
-      const [, request, file, sql, params, asText] = message
+      const [, request, file, sql, params, textRows] = message
       const connection = connections.get(file)
       if (connection === undefined) {
         return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
       }
       const result = connection.run(sql, params)
-      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, asText)])
+      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, textRows)])
     }
     case PING:
       return post([DONE, message[1]])

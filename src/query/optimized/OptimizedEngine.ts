@@ -47,7 +47,7 @@ export const make = Effect.gen(function* () {
     files.push(target.file)
   }
 
-  const run = (file: DbFile, statement: SqlStatement & Pick<ReadRequest, "output">) =>
+  const run = (file: DbFile, statement: SqlStatement & Pick<ReadRequest, "output" | "textRows">) =>
     Effect.tap(pool.run({ file, ...statement }), (r) =>
       recordRead({ file, workerId: r.workerId, startedAt: r.startedAt, endedAt: r.endedAt })
     )
@@ -85,23 +85,41 @@ export const make = Effect.gen(function* () {
     id: id as number
   })
 
-  /** A `/records` page: each record's JSON text as SQLite wrote it; limit + 1 rows tell whether more follow. */
+  /**
+   * A `/records` page as the JSON text SQLite wrote (each part's rows handed over as bytes); limit + 1 rows tell
+   * whether more follow, and only the first `limit` go into the text.
+   */
   const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> => {
-    const rows: Array<string> = []
-    const positions: Array<RecordPosition> = []
+    const pieces: Array<Uint8Array> = []
+    let taken = 0
+    let read = 0
+    let last: RecordPosition | null = null
     return Effect.map(
       readParts(q, q.limit + 1, (part, after, limit) =>
-        Effect.map(run(part.file, recordTextsSql(part.window, q.filters, after, limit, "json", part.file)), (r) => {
-          for (const row of r.rows) {
-            rows.push(row[0] as string)
-            positions.push(positionOf(part.file, row[1], row[2]))
+        Effect.map(
+          run(part.file, {
+            ...recordTextsSql(part.window, q.filters, after, limit, "json-list", part.file),
+            output: "text",
+            textRows: q.limit - taken
+          }),
+          (r) => {
+            const [count, date, id] = r.rows[0] ?? [0]
+            const n = Number(count)
+            const inText = Math.min(n, q.limit - taken)
+            // Each row's text starts with a comma: the part's list is what follows the first byte.
+            if (inText > 0) {
+              pieces.push(r.text!.subarray(1))
+              last = positionOf(part.file, date, id)
+            }
+            taken += inText
+            read += n
+            return n
           }
-          return r.rows.length
-        })
+        )
       ),
       (): RecordsPage => ({
-        rows: rows.slice(0, q.limit),
-        next: rows.length > q.limit ? positions[q.limit - 1]! : null
+        rows: { _tag: "RenderedRows", count: taken, pieces },
+        next: read > q.limit ? last : null
       })
     )
   }

@@ -39,11 +39,18 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
       const label = keys.map((k) => (k === "q" ? `q(${q?.length})` : k)).join("+") || "none"
       shapes.push({
         name: `records[${label}]`,
-        statement: recordTextsSql(window, filters, undefined, 101, "json", "live")
+        statement: recordTextsSql(window, filters, undefined, 101, "json-list", "live")
       })
       shapes.push({
         name: `records[${label}] after`,
-        statement: recordTextsSql(window, filters, { production_date: "2026-02-01", id: 1000 }, 101, "json", "live")
+        statement: recordTextsSql(
+          window,
+          filters,
+          { production_date: "2026-02-01", id: 1000 },
+          101,
+          "json-list",
+          "live"
+        )
       })
     }
   }

@@ -71,13 +71,16 @@ const csvText = (column: string) =>
   `CASE WHEN instr(${column}, '"') OR instr(${column}, ',') OR instr(${column}, char(13)) OR instr(${column}, char(10))
     THEN '"' || replace(${column}, '"', '""') || '"' ELSE ${column} END`
 
-/** How a statement renders each record: `/records` JSON, or an export line (CSV without header, NDJSON). */
-export type RecordFormat = "json" | "csv" | "ndjson"
+/**
+ * How a statement renders each record: `/records` JSON (`json-list`: each object preceded by a comma, so the rows
+ * concatenated are a list's elements after the first byte), or an export line (CSV without header, NDJSON).
+ */
+export type RecordFormat = "json-list" | "csv" | "ndjson"
 
 /**
  * Each record as text, built by SQLite (C code, one string per row) rather than as an object per row in
  * JavaScript: one string crosses the thread boundary instead of nine values to clone, and an export moves millions
- * of rows. Field order, JSON and RFC 4180 quoting as the contract says (`json` equals `recordJson`'s output).
+ * of rows. Field order, JSON and RFC 4180 quoting as the contract says (`json-list` is `recordJson`'s output).
  */
 const recordText = (format: RecordFormat, source: string): string => {
   if (format === "csv") {
@@ -88,7 +91,7 @@ const recordText = (format: RecordFormat, source: string): string => {
   const json = `json_object('source', '${source}', 'id', id, 'production_date', production_date, 'item_code', item_code,
       'item_name', item_name, 'lot_number', lot_number, 'line_code', line_code, 'good_quantity', good_quantity,
       'defect_quantity', defect_quantity)`
-  return format === "ndjson" ? `${json} || char(10)` : json
+  return format === "ndjson" ? `${json} || char(10)` : `',' || ${json}`
 }
 
 /**
