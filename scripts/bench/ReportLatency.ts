@@ -33,14 +33,14 @@ export const baselineSection = (r: BenchResults): string => {
     ms(median(dbMs(run))),
     ms(dbFloor),
     ms(floors),
-    ms(reachable),
+    reachable === undefined ? "–" : ms(reachable),
     ratio(shapeP50(r.baseline[k]) / p50),
     ms(limit),
     p50 <= limit
       ? "yes"
       : floors > limit
         ? "**no** (floors above the limit)"
-        : reachable > limit
+        : reachable !== undefined && reachable > limit
           ? "**no** (floors + least cost above the limit)"
           : "**no**"
   ])
@@ -70,8 +70,9 @@ export const baselineSection = (r: BenchResults): string => {
     "<details><summary>Every shape (p50 of its samples; db + HTTP floors: the statements alone in process plus a " +
       "bare `node:http` server sending a body of the same size, the least any server could take; + least cost: " +
       `those floors plus the service's least per-request cost in this run, ${ms(verdicts.overhead)} ms (the smallest ` +
-      "p50 − floors of any shape: the worker hop, the request's fiber and response around a nearly free statement), " +
-      "the least this architecture could take; limit: the uncached target for its row count)</summary>\n\n" +
+      "p50 − floors of the shapes answered from one file: the worker hop, the request's fiber and response around " +
+      "a statement), the least this architecture could take (– for windows across the cutover, whose db floor sums " +
+      "statements the service runs at once); limit: the uncached target for its row count)</summary>\n\n" +
       table(
         [
           "endpoint",

@@ -67,6 +67,13 @@ export const uncachedLimitMs = (endpoint: Endpoint, rows: number): number =>
 
 export const shapeP50 = (run: ShapeRun | undefined): number => (run === undefined ? NaN : median(clientMs(run)))
 
+/** Whether a URL's window (`from`, `to`) lies on one side of the cutover; false for URLs without one. */
+const windowInOneFile = (url: string, cutover: IsoDate): boolean => {
+  const params = new URLSearchParams(url.slice(url.indexOf("?") + 1))
+  const [from, to] = [params.get("from"), params.get("to")]
+  return from !== null && to !== null && (to < cutover || from >= cutover)
+}
+
 /** One shape against its uncached limit and the least any server, or this service, could take for it. */
 export interface ShapeVerdict {
   readonly run: ShapeRun
@@ -75,15 +82,19 @@ export interface ShapeVerdict {
   readonly dbFloor: number
   /** db floor + HTTP floor: the statements alone in process plus a bare server sending the same bytes. */
   readonly floors: number
-  /** The floors plus the service's least per-request cost: what this architecture could take at best. */
-  readonly reachable: number
+  /**
+   * The floors plus the service's least per-request cost: what this architecture could take at best. Only for a
+   * window in one file: across both, the db floor sums statements the service runs at once, so it bounds nothing.
+   */
+  readonly reachable: number | undefined
 }
 
 /**
- * Each shape's verdict. The service's least per-request cost is the smallest `p50 − floors` of any shape in
- * this run: what every request spends around its statements (the worker hop, the request's fiber, the response)
- * when the statement and the body are nearly free. A shape whose floors plus that cost exceed its limit cannot
- * meet it without taking the statement off the worker threads.
+ * Each shape's verdict. The service's least per-request cost is the smallest `p50 − floors` among the shapes
+ * whose window lies in one file (one statement, so the db floor is its statement's own time; where the service
+ * runs two files' statements at once, their sum overstates the floor): what every request spends around its
+ * statement (the worker hop, the request's fiber, the response). A shape whose floors plus that cost exceed its
+ * limit cannot meet it without taking the statement off the worker threads.
  */
 export const shapeVerdicts = (
   r: BenchResults
@@ -98,8 +109,12 @@ export const shapeVerdicts = (
       floors: dbFloor + shapeP50(r.httpFloor[k])
     }
   })
-  const overhead = Math.max(0, Math.min(...base.map((s) => s.p50 - s.floors).filter(Number.isFinite)))
-  return { overhead, shapes: base.map((s) => ({ ...s, reachable: s.floors + overhead })) }
+  const oneFile = base.filter((s) => windowInOneFile(s.run.shape.url, r.cutover))
+  const overhead = Math.max(0, Math.min(...oneFile.map((s) => s.p50 - s.floors).filter(Number.isFinite)))
+  return {
+    overhead,
+    shapes: base.map((s) => ({ ...s, reachable: oneFile.includes(s) ? s.floors + overhead : undefined }))
+  }
 }
 
 /** How the service's processes were started in this run. */

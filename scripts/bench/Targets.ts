@@ -44,7 +44,7 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
         (missed.length === 0
           ? ""
           : ` (of the ${missed.length} others, ${missed.filter((j) => j.floors > j.limit).length} have db + HTTP ` +
-            `floors above their limit, ${missed.filter((j) => j.reachable > j.limit).length} the floors plus the ` +
+            `floors above their limit, ${missed.filter((j) => j.reachable !== undefined && j.reachable > j.limit).length} the floors plus the ` +
             `service's least per-request cost, ${ms(verdicts.overhead)} ms: §1)`) +
         (worst === undefined
           ? ""
