@@ -80,8 +80,10 @@ export interface ShapeVerdict {
   readonly p50: number
   readonly limit: number
   readonly dbFloor: number
-  /** db floor + HTTP floor: the statements alone in process plus a bare server sending the same bytes. */
+  /** db floor + HTTP floor: the statements alone in process, one after the other, plus a bare server sending the same bytes. */
   readonly floors: number
+  /** Whether the window lies in one file: only then do the floors bound the service (one statement at a time). */
+  readonly oneFile: boolean
   /**
    * The floors plus the service's least per-request cost: what this architecture could take at best. Only for a
    * window in one file: across both, the db floor sums statements the service runs at once, so it bounds nothing.
@@ -113,7 +115,10 @@ export const shapeVerdicts = (
   const overhead = Math.max(0, Math.min(...oneFile.map((s) => s.p50 - s.floors).filter(Number.isFinite)))
   return {
     overhead,
-    shapes: base.map((s) => ({ ...s, reachable: oneFile.includes(s) ? s.floors + overhead : undefined }))
+    shapes: base.map((s) => {
+      const single = oneFile.includes(s)
+      return { ...s, oneFile: single, reachable: single ? s.floors + overhead : undefined }
+    })
   }
 }
 
