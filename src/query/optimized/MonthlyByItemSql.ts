@@ -1,12 +1,11 @@
 import type { DateWindow } from "../../domain/DateWindow.js"
-import { monthOf } from "../../domain/IsoDate.js"
 import { CUM_ITEM_TABLE } from "../../migration/DenseTotals.js"
 import { rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery } from "../Query.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { joinedRowsSql } from "./JoinedRows.js"
-import { NO_RANGE, daysIn, edgeRanges, scansDays } from "./SummarySql.js"
+import { NO_RANGE, daysIn, edgeRanges, itemsMadeOnLine, scansDays } from "./SummarySql.js"
 import { splitWindow } from "./WindowSplit.js"
 
 /**
@@ -83,11 +82,8 @@ const keyedSource = (lineCode: string): Source => {
   const day = rollupFor("day", ["item_code", "line_code"]).table
   const line = (alias: string): Fragment => ({ sql: ` AND ${alias}.line_code = ?`, params: [lineCode] })
   const monthTable = rollupFor("month", ["item_code", "line_code"]).table
-  // The items made on the line in the window's months (its index on line and period), not every item of the file.
-  const items = (w: DateWindow): Fragment => ({
-    sql: `SELECT DISTINCT item_code FROM ${monthTable} WHERE line_code = ? AND period BETWEEN ? AND ?`,
-    params: [lineCode, monthOf(w.from), monthOf(w.to)]
-  })
+  // The items made on the line in the window's months, not every item of the file.
+  const items = (w: DateWindow): Fragment => itemsMadeOnLine(lineCode, [w.from, w.to])
   /** `alias` at the item's last day `cmp` bound (a key seek after a max seek). */
   const lastDay = (alias: string, outer: string, cmp: "<=" | "<", bound: string, floor?: string): Fragment => {
     const [row, sub] = [line(alias), line("x")]
