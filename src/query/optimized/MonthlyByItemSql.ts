@@ -5,7 +5,8 @@ import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery } from "../Query.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { joinedRowsSql } from "./JoinedRows.js"
-import { NO_RANGE, daysIn, edgeRanges, itemsMadeOnLine, scansDays } from "./SummarySql.js"
+import { NO_RANGE, daysIn, edgeRanges, scansDays } from "./DayRanges.js"
+import { itemsMadeOnLine } from "./RunningBranch.js"
 import { splitWindow } from "./WindowSplit.js"
 
 /**

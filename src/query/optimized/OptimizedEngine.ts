@@ -6,27 +6,13 @@ import type { DbFile } from "../../domain/DbFile.js"
 import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
-import { ReadPool, type ReadRequest, type SqlValue } from "../../pool/ReadPool.js"
-import { monthOf } from "../../domain/IsoDate.js"
-import type { ItemsQuery, RecordPosition, RecordsQuery, SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
-import { QueryEngine, type SummaryRow, engineOf } from "../QueryEngine.js"
+import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
+import type { ItemsQuery, RecordPosition, RecordsQuery } from "../Query.js"
+import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
-import type {
-  ExportChunk,
-  ExportFormat,
-  ItemsResult,
-  LinesResult,
-  RecordsPage,
-  SummaryResult
-} from "../QueryResults.js"
-import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
+import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
 import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
-import { dailyTextSql, summarySql } from "./SummarySql.js"
-import { mergeSummary } from "./SummaryMerge.js"
-
-/** Whether the files' parts share a month (a cutover that is not the 1st): their months then need merging. */
-const splitsAMonth = (parts: ReadonlyArray<RoutedPart>): boolean =>
-  parts.length > 1 && parts.some((p) => parts.some((o) => o !== p && monthOf(o.window.to) === monthOf(p.window.from)))
+import { type RunStatement, readSummary } from "./SummaryReads.js"
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
   [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
@@ -47,7 +33,7 @@ export const make = Effect.gen(function* () {
     files.push(target.file)
   }
 
-  const run = (file: DbFile, statement: SqlStatement & Pick<ReadRequest, "output" | "textRows">) =>
+  const run: RunStatement = (file, statement) =>
     Effect.tap(pool.run({ file, ...statement }), (r) =>
       recordRead({ file, workerId: r.workerId, startedAt: r.startedAt, endedAt: r.endedAt })
     )
@@ -181,70 +167,15 @@ export const make = Effect.gen(function* () {
     }
   })
 
-  /** A part's rows as the JSON text its statement wrote (`JoinedRows`), handed over as bytes. */
-  const textPart = (part: RoutedPart, statement: SqlStatement) =>
-    Effect.map(run(part.file, { ...statement, output: "text" }), (r) => ({
-      bytes: r.text ?? new Uint8Array(0),
-      count: Number(r.rows[0]?.[1] ?? 0)
-    }))
-  type TextPart = Effect.Effect.Success<ReturnType<typeof textPart>>
+  const summary = readSummary(run)
 
-  /** Parts' texts, earliest first (the routed parts come latest first), as the rows of a summary. */
-  const rendered = (texts: ReadonlyArray<TextPart>): SummaryResult<never> => ({
-    rows: {
-      _tag: "RenderedRows",
-      count: texts.reduce((n, t) => n + t.count, 0),
-      pieces: texts.map((t) => t.bytes).reverse()
-    }
+  return engineOf("optimized", {
+    records,
+    items,
+    lines: () => lines,
+    summary: (q) => summary(q, partsOf(q.window)),
+    exportChunk
   })
-
-  /**
-   * Monthly by item written as JSON by SQLite, each file's part on its own worker. The earlier part's items take
-   * their names from the latest part where they have records (their latest record is there), so it is given the
-   * latest part's names (a few hundred, read first) as they come, a JSON text.
-   */
-  const monthlyByItemText = (q: SummaryMonthlyByItemQuery, parts: ReadonlyArray<RoutedPart>) => {
-    const [latest, earlier] = parts as [RoutedPart, RoutedPart | undefined]
-    const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window, "[]"))
-    if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
-    const earlierText = Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
-      textPart(earlier, monthlyByItemTextSql(q, earlier.window, String(r.rows[0]?.[0] ?? "[]")))
-    )
-    return Effect.map(Effect.all([latestText, earlierText], { concurrency: "unbounded" }), rendered)
-  }
-
-  /** Each file's part is pre-aggregated from its rollups, the parts run concurrently, then merge exactly. */
-  const summary = (q: SummaryQuery): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
-    const parts = partsOf(q.window)
-    // Days never repeat across parts: each part's rows come as text.
-    if (q._tag === "summary_daily") {
-      return Effect.map(
-        Effect.all(
-          parts.map((p) => textPart(p, dailyTextSql(q, p.window))),
-          { concurrency: "unbounded" }
-        ),
-        rendered
-      )
-    }
-    // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
-    if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
-      return monthlyByItemText(q, parts)
-    }
-    return Effect.map(
-      Effect.all(
-        parts.map((p) => run(p.file, summarySql(q, p.window))),
-        { concurrency: "unbounded" }
-      ),
-      (results) => ({
-        rows: mergeSummary(
-          q,
-          results.map((r) => r.rows)
-        )
-      })
-    )
-  }
-
-  return engineOf("optimized", { records, items, lines: () => lines, summary, exportChunk })
 })
 
 /** The optimized engine: needs the read pool and the targets; refuses to build on unusable or un-migrated files. */

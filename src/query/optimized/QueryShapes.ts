@@ -10,7 +10,8 @@ import {
   type SummaryQuery
 } from "../Query.js"
 import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
-import { summarySql } from "./SummarySql.js"
+import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
+import { dailyTextSql, summarySql } from "./SummarySql.js"
 
 /** One shape of statement the optimized engine issues, with example values to plan it. */
 export interface QueryShape {
@@ -27,7 +28,8 @@ const example = { item_code: "ITM-0001", line_code: "L01", lot_prefix: "ABC", q:
 /**
  * Every statement shape the optimized engine sends to a file: `/records` with each combination of filters,
  * first page and keyset page, `q` long enough for the trigram index and too short for it; `/items`; `/lines`;
- * every summary with each filter combination it accepts. `scripts/analyze-indexes.ts` plans them all. A summary
+ * every summary with each filter combination it accepts (the daily summary and monthly-by-item over all items as
+ * JSON text, monthly-by-item's names and its row merge too). `scripts/analyze-indexes.ts` plans them all. A summary
  * read from running totals has its seek branch and its short-range scan branch in one text (the parameters empty
  * one of them), so one window plans both.
  */
@@ -82,7 +84,14 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
     ]
       .filter((x) => x !== "")
       .join("+")
-    shapes.push({ name: label, statement: summarySql(s, window) })
+    if (s._tag === "summary_daily") shapes.push({ name: label, statement: dailyTextSql(s, window) })
+    else if (s._tag === "summary_monthly_by_item" && s.item_code === undefined) {
+      shapes.push(
+        { name: label, statement: monthlyByItemTextSql(s, window, "[]") },
+        { name: `${label} names`, statement: latestNamesJsonSql(s, window) },
+        { name: `${label} rows (a cutover inside a month)`, statement: summarySql(s, window) }
+      )
+    } else shapes.push({ name: label, statement: summarySql(s, window) })
   }
   return shapes
 }
