@@ -53,9 +53,9 @@ export interface InProcessEngine {
   readonly close: () => Promise<void>
 }
 
-const answer = (connection: FileConnection, sql: string, params: ReadonlyArray<SqlValue>) =>
+const answer = (connection: FileConnection, sql: string, params: ReadonlyArray<SqlValue>, asJson = false) =>
   Effect.suspend(() => {
-    const result = connection.run(sql, params)
+    const result = asJson ? connection.runAsJson(sql, params) : connection.run(sql, params)
     return isQueryFailure(result) ? Effect.die(result) : Effect.succeed(result)
   })
 
@@ -75,13 +75,18 @@ export const makeInProcessEngine = async (
     archive: new FileConnection("archive", files.archive, options)
   }
   const pool = ReadPool.of({
-    // As a worker answers: text requests get the rows' text and a summary row, like the service's engine sees.
-    run: (request) =>
-      Effect.map(answer(connections[request.file], request.sql, request.params), (out) => {
-        if (request.output !== "text") return { ...out, workerId: 0 }
+    // As a worker answers: the same statements (wrapped for `json`), text requests get the rows' text and a summary
+    // row, like the service's engine sees.
+    run: (request) => {
+      const output = request.output ?? "rows"
+      return Effect.map(answer(connections[request.file], request.sql, request.params, output === "json"), (out) => {
+        if (output === "json")
+          return { ...out, rows: JSON.parse(String(out.rows[0]![0])) as typeof out.rows, workerId: 0 }
+        if (output === "rows") return { ...out, workerId: 0 }
         const { summary, text } = textOutput(out.rows, request.textRows ?? Number.MAX_SAFE_INTEGER)
         return { ...out, rows: [summary], text, workerId: 0 }
-      }),
+      })
+    },
     stats: Effect.succeed({ size: 1, idle: 1, waiting: 0, inFlight: 0, retired: 0, timeouts: 0, rejections: 0 })
   })
   const target = (file: DbFile) => ({ file, path: files[file], explicit: true })

@@ -41,6 +41,7 @@ export class FileConnection {
   #dev = -1
   #checkedAt = 0
   readonly #statements = new Map<string, Database.Statement>()
+  readonly #jsonWrappers = new Map<string, { readonly sql: string; readonly columns: ReadonlyArray<string> }>()
 
   constructor(
     readonly file: DbFile,
@@ -67,8 +68,26 @@ export class FileConnection {
     }
   }
 
+  /**
+   * Runs one read statement with its rows written by SQLite as one JSON array of arrays (`[[...], ...]`), the
+   * output's single row, and the statement's own column names: the rows never become JavaScript values here.
+   */
+  runAsJson(sql: string, params: ReadonlyArray<SqlValue>): QueryOutput | QueryFailure {
+    const db = this.#connection()
+    if (typeof db === "string") return this.#unavailable(db)
+    let wrapped
+    try {
+      wrapped = this.#jsonWrapper(db, sql)
+    } catch (error) {
+      return this.#failure(error)
+    }
+    const result = this.run(wrapped.sql, params)
+    return isQueryFailure(result) ? result : { ...result, columns: wrapped.columns }
+  }
+
   close(): void {
     this.#statements.clear()
+    this.#jsonWrappers.clear()
     const db = this.#db
     this.#db = undefined
     try {
@@ -119,6 +138,22 @@ export class FileConnection {
       db.close()
       throw error
     }
+  }
+
+  /** `sql` inside a statement that aggregates its rows to JSON (cached with the statements). */
+  #jsonWrapper(db: Database.Database, sql: string): { readonly sql: string; readonly columns: ReadonlyArray<string> } {
+    const known = this.#jsonWrappers.get(sql)
+    if (known !== undefined) return known
+    const inner = this.#prepare(db, sql)
+    const columns = inner.reader ? inner.columns().map((c) => c.name) : []
+    const names = columns.map((_, i) => `c${i}`).join(", ")
+    const wrapped = {
+      sql: inner.reader ? `WITH r(${names}) AS (${sql}) SELECT json_group_array(json_array(${names})) FROM r` : sql,
+      columns
+    }
+    if (this.#jsonWrappers.size >= STATEMENT_CACHE_LIMIT) this.#jsonWrappers.clear()
+    this.#jsonWrappers.set(sql, wrapped)
+    return wrapped
   }
 
   #prepare(db: Database.Database, sql: string): Database.Statement {

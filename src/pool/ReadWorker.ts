@@ -4,7 +4,9 @@ import type { ReadRequest, ReadResult } from "./ReadPool.js"
 import { WorkerChannel } from "./WorkerChannel.js"
 import type { WorkerEntry } from "./WorkerEntry.js"
 import { type DeadlineReached, WorkerFailed, WorkerSpawnFailed } from "./WorkerErrors.js"
-import { ALL_ROWS, PING, QUERY, ROWS, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
+import { ALL_ROWS, JSON_ROWS, PING, QUERY, ROWS, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
+
+const utf8 = new TextDecoder()
 
 /** One started worker thread, as the pool sees it. */
 export interface ReadWorker {
@@ -59,7 +61,7 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
             request.file,
             request.sql,
             request.params,
-            request.output === "text" ? (request.textRows ?? ALL_ROWS) : ROWS
+            request.output === "text" ? (request.textRows ?? ALL_ROWS) : request.output === "json" ? JSON_ROWS : ROWS
           ],
           deadline
         )
@@ -68,11 +70,12 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
             output === undefined
               ? Effect.fail(broken("a statement was answered without its output"))
               : Effect.try({
-                  try: (): ReadResult => ({
-                    ...output,
-                    rows: JSON.parse(output.rows) as ReadResult["rows"],
-                    workerId: id
-                  }),
+                  try: (): ReadResult => {
+                    const { text, ...rest } = output
+                    return request.output === "json" && text !== undefined
+                      ? { ...rest, rows: JSON.parse(utf8.decode(text)) as ReadResult["rows"], workerId: id }
+                      : { ...output, rows: JSON.parse(output.rows) as ReadResult["rows"], workerId: id }
+                  },
                   catch: broken
                 })
           ),

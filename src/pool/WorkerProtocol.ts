@@ -45,6 +45,8 @@ export type QueryFailure = FileUnavailable | StatementFailed
 
 /** A `QUERY`'s `textRows` asking for rows, not text. */
 export const ROWS = -1
+/** A `QUERY`'s `textRows` asking for the rows as one JSON text written by SQLite (`FileConnection.runAsJson`). */
+export const JSON_ROWS = -2
 /** A `QUERY`'s `textRows` putting every row into the text. */
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER
 
@@ -60,7 +62,7 @@ export type ToWorker =
       file: DbFile,
       sql: string,
       params: ReadonlyArray<SqlValue>,
-      /** `ROWS` for rows; else how many rows at most go into the text (`ALL_ROWS`: every one). */
+      /** `ROWS` for rows, `JSON_ROWS` for rows as SQLite's JSON; else how many rows at most go into the text. */
       textRows: number
     ]
   | readonly [kind: typeof PING, request: number]

@@ -71,6 +71,23 @@ layer(PoolOfTwo, { excludeTestServices: true })("ReadPool dispatch (POOL_SIZE=2)
     })
   )
 
+  it.effect("output json: the same rows and column names, written as JSON by SQLite (text, numbers, nulls, none)", () =>
+    Effect.gen(function* () {
+      const pool = yield* ReadPool
+      const sql = `SELECT id, item_name, good_quantity, NULL AS absent, 'quote " \\ é 😀' AS odd
+        FROM production_records WHERE id <= ? ORDER BY id`
+      for (const limit of [5, 0]) {
+        const [rows, json] = yield* Effect.all([
+          pool.run({ file: "live", sql, params: [limit] }),
+          pool.run({ file: "live", sql, params: [limit], output: "json" })
+        ])
+        expect(json.rows).toEqual(rows.rows)
+        expect(json.columns).toEqual(["id", "item_name", "good_quantity", "absent", "odd"])
+        expect(json.rows.length).toBe(limit)
+      }
+    })
+  )
+
   it.effect("returns positional rows, column names, the worker and the statement's time", () =>
     Effect.gen(function* () {
       const pool = yield* ReadPool

@@ -15,6 +15,8 @@ import {
   type QueryOutput,
   READY,
   ROWS,
+  ALL_ROWS,
+  JSON_ROWS,
   type ToWorker,
   type WireOutput,
   type WorkerInit
@@ -37,10 +39,13 @@ const post = (message: FromWorker) => {
   port.postMessage(message, text === undefined ? [] : [text.buffer as ArrayBuffer])
 }
 
-/** Rows as one JSON text; or, for text (`textRows` >= 0), the rows' text and a summary row (`textOutput`). */
+/**
+ * Rows as one JSON text; or, for text (`textRows` >= 0) and for SQLite's JSON (its one row's text), the rows' text
+ * and a summary row (`textOutput`).
+ */
 const wire = (output: QueryOutput, textRows: number): WireOutput => {
   if (textRows === ROWS) return { ...output, rows: JSON.stringify(output.rows) }
-  const { summary, text } = textOutput(output.rows, textRows)
+  const { summary, text } = textOutput(output.rows, textRows === JSON_ROWS ? ALL_ROWS : textRows)
   return { ...output, rows: JSON.stringify([summary]), text }
 }
 
@@ -52,7 +57,7 @@ port.on("message", (message: ToWorker) => {
       if (connection === undefined) {
         return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
       }
-      const result = connection.run(sql, params)
+      const result = textRows === JSON_ROWS ? connection.runAsJson(sql, params) : connection.run(sql, params)
       return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, textRows)])
     }
     case PING:

@@ -22,6 +22,9 @@ export type RunStatement = (
 const splitsAMonth = (parts: ReadonlyArray<RoutedPart>): boolean =>
   parts.length > 1 && parts.some((p) => parts.some((o) => o !== p && monthOf(o.window.to) === monthOf(p.window.from)))
 
+/** By item answers up to every item (hundreds) per part: SQLite writes them as JSON (see `ReadRequest.output`). */
+const manyRows = (q: SummaryQuery): boolean => q._tag === "summary_by_item" || q._tag === "summary_monthly_by_item"
+
 /**
  * The summaries of the optimized engine over a window's routed parts (latest first). Each file's part is
  * pre-aggregated from its rollups and the parts run concurrently; where the parts cannot share a row (days, and
@@ -78,7 +81,7 @@ export const readSummary = (run: RunStatement) => {
     }
     return Effect.map(
       Effect.all(
-        parts.map((p) => run(p.file, summarySql(q, p.window))),
+        parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" })),
         { concurrency: "unbounded" }
       ),
       (results) => ({
