@@ -34,8 +34,8 @@ export type MonthlyByItemRow = {
 } & Totals
 
 /**
- * Summary rows the database already wrote as the response's JSON (see MonthlyByItemSql): the rows array's
- * elements, comma-joined, as UTF-8 pieces in order (each piece one file's part, possibly empty).
+ * Rows the database already wrote as the response's JSON (`/records` pages, the daily summary, monthly by item):
+ * the rows array's elements, comma-joined, as UTF-8 pieces in order (each piece one file's part, possibly empty).
  */
 export interface RenderedRows {
   readonly _tag: "RenderedRows"

@@ -11,7 +11,7 @@ import type { ItemsQuery, RecordPosition, RecordsQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
-import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
+import { LINES_SQL, type RecordFormat, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { type RunStatement, readSummary } from "./SummaryReads.js"
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
@@ -72,19 +72,20 @@ export const make = Effect.gen(function* () {
   })
 
   /**
-   * A `/records` page as the JSON text SQLite wrote (each part's rows handed over as bytes); limit + 1 rows tell
-   * whether more follow, and only the first `limit` go into the text.
+   * The texts of up to `q.limit` records in the contract's order, as each part's worker joined them (one UTF-8
+   * buffer a part), after reading `lookAhead` more rows, counted only, to tell whether more follow; with how
+   * many rows were read and the position of the last one in the texts.
    */
-  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> => {
+  const recordTexts = (q: RecordsQuery, format: RecordFormat, lookAhead: number) => {
     const pieces: Array<Uint8Array> = []
     let taken = 0
     let read = 0
     let last: RecordPosition | null = null
     return Effect.map(
-      readParts(q, q.limit + 1, (part, after, limit) =>
+      readParts(q, q.limit + lookAhead, (part, after, limit) =>
         Effect.map(
           run(part.file, {
-            ...recordTextsSql(part.window, q.filters, after, limit, "json-list", part.file),
+            ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
             output: "text",
             textRows: q.limit - taken
           }),
@@ -92,9 +93,8 @@ export const make = Effect.gen(function* () {
             const [count, date, id] = r.rows[0] ?? [0]
             const n = Number(count)
             const inText = Math.min(n, q.limit - taken)
-            // Each row's text starts with a comma: the part's list is what follows the first byte.
             if (inText > 0) {
-              pieces.push(r.text!.subarray(1))
+              pieces.push(r.text!)
               last = positionOf(part.file, date, id)
             }
             taken += inText
@@ -103,45 +103,28 @@ export const make = Effect.gen(function* () {
           }
         )
       ),
-      (): RecordsPage => ({
-        rows: { _tag: "RenderedRows", count: taken, pieces },
-        next: read > q.limit ? last : null
-      })
+      () => ({ pieces, taken, read, last })
     )
   }
 
+  /** A `/records` page as the JSON text SQLite wrote; one row more than the page tells whether more follow. */
+  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> =>
+    Effect.map(recordTexts(q, "json-list", 1), ({ pieces, taken, read, last }) => ({
+      // Each row's text starts with a comma: a part's list is what follows its first byte.
+      rows: { _tag: "RenderedRows", count: taken, pieces: pieces.map((p) => p.subarray(1)) },
+      next: read > q.limit ? last : null
+    }))
+
   /**
-   * An export chunk: up to `limit` lines, concatenated by the worker (one string per part crosses the thread
-   * boundary). A full chunk gives its last position as `next`; one more, possibly empty, chunk then ends the export.
+   * An export chunk: up to `limit` lines, joined by the workers. A full chunk gives its last position as `next`;
+   * one more, possibly empty, chunk then ends the export (no row is read ahead).
    */
-  const exportChunk = (q: RecordsQuery, format: ExportFormat): Effect.Effect<ExportChunk, ReadError> => {
-    const parts: Array<Uint8Array> = []
-    let rows = 0
-    let last: RecordPosition | null = null
-    return Effect.map(
-      readParts(q, q.limit, (part, after, limit) =>
-        Effect.map(
-          run(part.file, {
-            ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
-            output: "text"
-          }),
-          (r) => {
-            const [count, date, id] = r.rows[0] ?? [0]
-            const n = Number(count)
-            if (r.text !== undefined) parts.push(r.text)
-            rows += n
-            if (n > 0) last = positionOf(part.file, date, id)
-            return n
-          }
-        )
-      ),
-      (): ExportChunk => ({
-        text: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
-        rows,
-        next: rows >= q.limit ? last : null
-      })
-    )
-  }
+  const exportChunk = (q: RecordsQuery, format: ExportFormat): Effect.Effect<ExportChunk, ReadError> =>
+    Effect.map(recordTexts(q, format, 0), ({ pieces, taken, last }) => ({
+      text: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces),
+      rows: taken,
+      next: taken >= q.limit ? last : null
+    }))
 
   const items = (q: ItemsQuery) =>
     Effect.map(onEveryFile(itemsSql(q.q, q.limit + 1)), (results): ItemsResult => {
