@@ -24,7 +24,7 @@ export const baselineSection = (r: BenchResults): string => {
   })
   const i = r.optimized.findIndex((x) => x.shape.endpoint === "summary_monthly" && x.shape.label === TWO_YEAR_MONTHLY)
   const verdicts = shapeVerdicts(r)
-  const detail = verdicts.shapes.map(({ run, p50, limit, dbFloor, floors, oneFile, reachable }, k) => [
+  const detail = verdicts.shapes.map(({ run, p50, limit, dbFloor, floors, reachable, outOfReach }, k) => [
     ENDPOINT_PATHS[run.shape.endpoint],
     run.shape.label,
     int(run.rows),
@@ -36,13 +36,7 @@ export const baselineSection = (r: BenchResults): string => {
     reachable === undefined ? "–" : ms(reachable),
     ratio(shapeP50(r.baseline[k]) / p50),
     ms(limit),
-    p50 <= limit
-      ? "yes"
-      : oneFile && floors > limit
-        ? "**no** (floors above the limit)"
-        : reachable !== undefined && reachable > limit
-          ? "**no** (floors + least cost above the limit)"
-          : "**no**"
+    p50 <= limit ? "yes" : outOfReach === undefined ? "**no**" : `**no** (${outOfReach} above the limit)`
   ])
   return section(
     "## 1. Baseline vs optimized (uncached, one connection, cache off)",

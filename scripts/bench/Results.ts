@@ -89,6 +89,8 @@ export interface ShapeVerdict {
    * window in one file: across both, the db floor sums statements the service runs at once, so it bounds nothing.
    */
   readonly reachable: number | undefined
+  /** Why a miss could not be met, where the run shows it: its floors, or its floors plus the least cost. */
+  readonly outOfReach: "floors" | "floors + least cost" | undefined
 }
 
 /**
@@ -117,7 +119,14 @@ export const shapeVerdicts = (
     overhead,
     shapes: base.map((s) => {
       const single = oneFile.includes(s)
-      return { ...s, oneFile: single, reachable: single ? s.floors + overhead : undefined }
+      const reachable = single ? s.floors + overhead : undefined
+      const outOfReach =
+        s.p50 <= s.limit || reachable === undefined || reachable <= s.limit
+          ? undefined
+          : s.floors > s.limit
+            ? "floors"
+            : "floors + least cost"
+      return { ...s, oneFile: single, reachable, outOfReach }
     })
   }
 }

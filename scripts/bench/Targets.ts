@@ -43,8 +43,8 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
         `${judged.length - missed.length}/${judged.length} shapes within their limit` +
         (missed.length === 0
           ? ""
-          : ` (of the ${missed.length} others, ${missed.filter((j) => j.oneFile && j.floors > j.limit).length} have db + HTTP ` +
-            `floors above their limit, ${missed.filter((j) => j.reachable !== undefined && j.reachable > j.limit).length} the floors plus the ` +
+          : ` (of the ${missed.length} others, ${missed.filter((j) => j.outOfReach === "floors").length} have db + HTTP ` +
+            `floors above their limit, ${missed.filter((j) => j.outOfReach !== undefined).length} the floors plus the ` +
             `service's least per-request cost, ${ms(verdicts.overhead)} ms: §1)`) +
         (worst === undefined
           ? ""
