@@ -8,13 +8,14 @@
  * `rollup_day_item` as already updated for the record at hand. The table's periods stay exactly `rollup_day`'s: a
  * new day gets a copy of the previous day's rows, a day that loses its last record loses its rows.
  */
+import { latestKeyOf } from "./Rollups.js"
+
 export const CUM_ITEM_TABLE = "rollup_cum_item"
 
 const T = CUM_ITEM_TABLE
 
 /** The record's latest-key, as the item rollups' stored `last_key`: day number * 1e10 + id. */
-const keyOf = (ref: "OLD" | "NEW") =>
-  `((CAST(julianday(${ref}.production_date) AS INTEGER) - 2415020) * 10000000000 + ${ref}.id)`
+const keyOf = (ref: "OLD" | "NEW") => `(${latestKeyOf(`${ref}.production_date`, `${ref}.id`)})`
 
 const COLUMNS = "period, item_code, cum_good, cum_defect, cum_cnt, last_key, last_name"
 

@@ -59,7 +59,10 @@ const inPeriod = (grain: Grain, periodExpr: string): string =>
  * The latest record's date and id as one integer: day number (days since 1899-12-31) * 1e10 + id, so dates order
  * first, ids within a date; exact in a JavaScript number for dates up to 2999 and ids below 1e10.
  */
-const LATEST_KEY = "(CAST(julianday(last_date) AS INTEGER) - 2415020) * 10000000000 + last_id"
+export const latestKeyOf = (date: string, id: string): string =>
+  `(CAST(julianday(${date}) AS INTEGER) - 2415020) * 10000000000 + ${id}`
+
+const LATEST_KEY = latestKeyOf("last_date", "last_id")
 
 const keyColumns = (r: Rollup): ReadonlyArray<string> => [...r.dims, "period"]
 

@@ -1,5 +1,5 @@
 import type { DateWindow } from "../../domain/DateWindow.js"
-import { CUM_ITEM_TABLE } from "../../migration/DenseTotals.js"
+import { CUM_ITEM_BY_ITEM_SQL, CUM_ITEM_TABLE } from "../../migration/DenseTotals.js"
 import { rollupFor } from "../../migration/Rollups.js"
 import type { SqlValue } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery } from "../Query.js"
@@ -50,12 +50,8 @@ const denseSource = (): Source => {
   const T = CUM_ITEM_TABLE
   const dayOn = (cmp: "<=" | "<") => `(SELECT max(period) FROM ${T} WHERE period ${cmp} ?)`
   return {
-    names: (w) => ({
-      sql: `SELECT a.item_code, a.last_name FROM ${T} AS a
-  LEFT JOIN ${T} AS b ON b.period = ${dayOn("<")} AND b.item_code = a.item_code
-  WHERE a.period = ${dayOn("<=")} AND a.cum_cnt - coalesce(b.cum_cnt, 0) > 0`,
-      params: [w.from, w.to]
-    }),
+    // By item over the window, as the by-item summary reads it: its items and their latest names.
+    names: (w) => ({ sql: `SELECT item_code, last_name FROM (${CUM_ITEM_BY_ITEM_SQL})`, params: [w.from, w.to] }),
     edges: (r) => {
       const [from, to] = rangeOf(r)
       return [
