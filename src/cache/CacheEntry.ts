@@ -25,9 +25,9 @@ export const metaOf = (window: DateWindow | undefined, cutover: IsoDate): EntryM
   files: window === undefined ? DB_FILES : routeWindow(window, cutover).map((part) => part.file)
 })
 
-/** What a computation hands the cache: the body (JSON, as UTF-8 or text), its row count and the database time. */
+/** What a computation hands the cache: the JSON body as UTF-8, its row count and the database time it took. */
 export interface Computed {
-  readonly body: Uint8Array | string
+  readonly body: Uint8Array
   readonly rows: number
   readonly dbMs: number
 }
@@ -59,13 +59,8 @@ export class CacheEntry {
   ) {}
 
   static make(key: string, meta: EntryMeta, computed: Computed, computedAt: number): CacheEntry {
-    const bytes = typeof computed.body === "string" ? Buffer.from(computed.body, "utf8") : computed.body
+    const bytes = computed.body
     return new CacheEntry(key, bytes, etagOf(bytes), meta.window, meta.files, computedAt, computed.dbMs, computed.rows)
-  }
-
-  /** The body as text (decoded on each call). */
-  get body(): string {
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString("utf8")
   }
 
   /** The compressed body if already computed. */

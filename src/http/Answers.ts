@@ -35,7 +35,7 @@ const windowOf = (query: Query) => ("window" in query ? query.window : undefined
 export const computeAnswer = (
   engine: Context.Tag.Service<QueryEngine>,
   query: Query
-): Effect.Effect<Computed & { readonly body: Uint8Array }, ReadError> =>
+): Effect.Effect<Computed, ReadError> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeNanos
     const result = yield* engine.run(query)
@@ -70,18 +70,15 @@ export class Answers extends Context.Tag("Answers")<
     Effect.map(QueryEngine, (engine) =>
       Answers.of({
         answer: (query) =>
-          Effect.map(computeAnswer(engine, query), (c) => {
-            const bytes = c.body
-            return {
-              key: queryKey(query),
-              rows: c.rows,
-              dbMs: c.dbMs,
-              bytes,
-              etag: etagOf(bytes),
-              cache: "MISS",
-              encoded: (coding) => compressBytes(bytes, coding)
-            }
-          }),
+          Effect.map(computeAnswer(engine, query), (c) => ({
+            key: queryKey(query),
+            rows: c.rows,
+            dbMs: c.dbMs,
+            bytes: c.body,
+            etag: etagOf(c.body),
+            cache: "MISS",
+            encoded: (coding) => compressBytes(c.body, coding)
+          })),
         remember: () => Effect.void
       })
     )

@@ -7,6 +7,7 @@ import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { DateWindow } from "../../src/domain/DateWindow.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
+import { textOf } from "./entryText.js"
 
 const layer = ResponseCache.DefaultWithoutDependencies.pipe(
   Layer.provide(
@@ -45,7 +46,7 @@ const naive = (meta: EntryMeta, file: DbFile, dates: ReadonlyArray<string>) =>
   meta.files.includes(file) &&
   dates.some((d) => meta.window === undefined || (meta.window.from <= d && d <= meta.window.to))
 
-const answer = (key: string) => Effect.succeed({ body: key, dbMs: 0, rows: 0 })
+const answer = (key: string) => Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })
 
 describe("ResponseCache invalidation", () => {
   it.effect.prop(
@@ -120,7 +121,7 @@ describe("ResponseCache URL fast path", () => {
       expect(cache.lookupUrl("/lines", entry.computedAt)).toBeUndefined()
       const recomputed = yield* cache.get("k", meta, answer("new"))
       expect(recomputed.outcome).toBe("MISS")
-      expect(cache.lookupUrl("/lines", recomputed.entry.computedAt)?.body).toBe("new")
+      expect(textOf(cache.lookupUrl("/lines", recomputed.entry.computedAt))).toBe("new")
     }).pipe(Effect.provide(layer))
   )
 })

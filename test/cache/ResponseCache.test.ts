@@ -5,6 +5,7 @@ import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { Computed, EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
+import { textOf } from "./entryText.js"
 
 const cacheWith = (config: Partial<CacheConfig> = {}) =>
   ResponseCache.DefaultWithoutDependencies.pipe(
@@ -37,7 +38,7 @@ const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) =
     compute: Effect.suspend(() => compute(++runs))
   }
 }
-const body = (n: number): Computed => ({ body: `{"v":${n}}`, dbMs: 1.5, rows: 1 })
+const body = (n: number): Computed => ({ body: Buffer.from(`{"v":${n}}`), dbMs: 1.5, rows: 1 })
 
 describe("ResponseCache", () => {
   it.effect("fresh → stale (served at once, one refresh, then HIT) → expired (blocking MISS)", () =>
@@ -47,18 +48,18 @@ describe("ResponseCache", () => {
       const get = cache.get("k", META, c.compute)
 
       const first = yield* get
-      expect([first.outcome, first.entry.body, first.entry.dbMs]).toEqual(["MISS", `{"v":1}`, 1.5])
+      expect([first.outcome, textOf(first.entry), first.entry.dbMs]).toEqual(["MISS", `{"v":1}`, 1.5])
       expect(first.entry.etag).toMatch(/^"[A-Za-z0-9_-]+"$/)
       yield* TestClock.adjust("239999 millis")
       expect((yield* get).outcome).toBe("HIT")
 
       yield* TestClock.adjust("1 millis")
       const stale = yield* get
-      expect([stale.outcome, stale.entry.body]).toEqual(["STALE", `{"v":1}`])
+      expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", `{"v":1}`])
       yield* settle
       expect(c.runs()).toBe(2)
       const refreshed = yield* get
-      expect([refreshed.outcome, refreshed.entry.body]).toEqual(["HIT", `{"v":2}`])
+      expect([refreshed.outcome, textOf(refreshed.entry)]).toEqual(["HIT", `{"v":2}`])
 
       yield* TestClock.adjust("300 seconds")
       const miss = yield* Effect.fork(get)
@@ -66,7 +67,7 @@ describe("ResponseCache", () => {
       expect(miss.unsafePoll()).toBeNull() // blocked on the computation, not served stale
       yield* TestClock.adjust("2 seconds")
       const computed = yield* Fiber.join(miss)
-      expect([computed.outcome, computed.entry.body]).toEqual(["MISS", `{"v":3}`])
+      expect([computed.outcome, textOf(computed.entry)]).toEqual(["MISS", `{"v":3}`])
       expect(yield* cache.stats).toMatchObject({ hits: 2, misses: 2, stale_served: 1, refreshes: 1, size: 1 })
     }).pipe(Effect.provide(cacheWith()))
   )
@@ -87,7 +88,7 @@ describe("ResponseCache", () => {
       expect(c.runs()).toBe(2)
       yield* Deferred.succeed(gate, undefined)
       yield* settle
-      expect((yield* cache.get("k", META, c.compute)).entry.body).toBe(`{"v":2}`)
+      expect(textOf((yield* cache.get("k", META, c.compute)).entry)).toBe(`{"v":2}`)
       expect(yield* cache.stats).toMatchObject({ stale_served: 20, refreshes: 1, refresh_failures: 0 })
     }).pipe(Effect.provide(cacheWith()))
   )
@@ -106,7 +107,7 @@ describe("ResponseCache", () => {
       yield* TestClock.adjust("1 second")
       const results = yield* Fiber.join(fiber)
       expect(c.runs()).toBe(1)
-      expect(new Set(results.map((r) => `${r.outcome} ${r.entry.body}`))).toEqual(new Set([`MISS {"v":1}`]))
+      expect(new Set(results.map((r) => `${r.outcome} ${textOf(r.entry)}`))).toEqual(new Set([`MISS {"v":1}`]))
       expect(yield* cache.stats).toMatchObject({ misses: 10, hits: 0, size: 1 })
     }).pipe(Effect.provide(cacheWith()))
   )
@@ -124,9 +125,9 @@ describe("ResponseCache", () => {
       yield* settle
       yield* TestClock.adjust("49 seconds")
       const again = yield* get
-      expect([again.outcome, again.entry.body]).toEqual(["STALE", `{"v":1}`])
+      expect([again.outcome, textOf(again.entry)]).toEqual(["STALE", `{"v":1}`])
       yield* settle
-      expect(cache.peek("k")?.body).toBe(`{"v":1}`)
+      expect(textOf(cache.peek("k"))).toBe(`{"v":1}`)
       expect(yield* cache.stats).toMatchObject({ refreshes: 2, refresh_failures: 2 })
 
       yield* TestClock.adjust("1 second") // 300 s: expired
@@ -134,7 +135,7 @@ describe("ResponseCache", () => {
       expect(cache.peek("k")).toBeUndefined()
       failing = false
       const back = yield* get
-      expect([back.outcome, back.entry.body]).toEqual(["MISS", `{"v":5}`])
+      expect([back.outcome, textOf(back.entry)]).toEqual(["MISS", `{"v":5}`])
     }).pipe(Effect.provide(cacheWith()))
   )
 
@@ -161,7 +162,7 @@ describe("ResponseCache", () => {
       const cache = yield* ResponseCache
       const c = counted()
       const outcomes = [yield* cache.get("k", META, c.compute), yield* cache.get("k", META, c.compute)]
-      expect(outcomes.map((r) => [r.outcome, r.entry.body])).toEqual([
+      expect(outcomes.map((r) => [r.outcome, textOf(r.entry)])).toEqual([
         ["MISS", `{"v":1}`],
         ["MISS", `{"v":2}`]
       ])
@@ -187,7 +188,7 @@ describe("ResponseCache", () => {
       yield* Fiber.join(untouched)
       yield* Fiber.join(late)
       expect(c.runs()).toBe(3)
-      expect(cache.peek("k")?.body).toBe(`{"v":3}`)
+      expect(textOf(cache.peek("k"))).toBe(`{"v":3}`)
       expect(cache.peek("other")).toBeDefined()
     }).pipe(Effect.provide(cacheWith()))
   )
@@ -219,7 +220,7 @@ describe("ResponseCache", () => {
     Effect.gen(function* () {
       const cache = yield* ResponseCache
       const text = JSON.stringify({ rows: Array.from({ length: 200 }, (_, i) => ({ i, name: "Widget" })) })
-      const { entry } = yield* cache.get("k", META, Effect.succeed({ body: text, dbMs: 0, rows: 0 }))
+      const { entry } = yield* cache.get("k", META, Effect.succeed({ body: Buffer.from(text), dbMs: 0, rows: 0 }))
       const gz = yield* entry.encoded("gzip")
       expect(zlib.gunzipSync(gz).toString()).toBe(text)
       expect(yield* entry.encoded("gzip")).toBe(gz)

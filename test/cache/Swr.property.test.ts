@@ -4,6 +4,7 @@ import * as fc from "effect/FastCheck"
 import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import { textOf } from "./entryText.js"
 
 const STALE = 4_000
 const EXPIRE = 10_000
@@ -52,7 +53,7 @@ describe("ResponseCache SWR, against a model", () => {
         const compute = Effect.suspend(() =>
           failing
             ? Effect.fail("down")
-            : Effect.map(Clock.currentTimeMillis, (t) => ({ body: String(t), dbMs: 0, rows: 0 }))
+            : Effect.map(Clock.currentTimeMillis, (t) => ({ body: Buffer.from(String(t)), dbMs: 0, rows: 0 }))
         )
         /** Model: when each key's stored answer was computed. */
         const stored = new Map<string, number>()
@@ -75,11 +76,11 @@ describe("ResponseCache SWR, against a model", () => {
           if (!Exit.isSuccess(exit)) throw new Error(`unexpected failure of ${key} at ${now}`)
           const { entry, outcome } = exit.value
           expect(outcome).toBe(expected)
-          expect(now - Number(entry.body)).toBeLessThan(EXPIRE)
-          expect(Number(entry.body)).toBe(expected === "MISS" ? now : at)
+          expect(now - Number(textOf(entry))).toBeLessThan(EXPIRE)
+          expect(Number(textOf(entry))).toBe(expected === "MISS" ? now : at)
           // A MISS stores the new answer; a STALE one is replaced by its refresh unless that failed.
           if (expected === "MISS" || (expected === "STALE" && !failing)) stored.set(key, now)
-          expect(cache.peek(key)?.body).toBe(String(stored.get(key)))
+          expect(textOf(cache.peek(key))).toBe(String(stored.get(key)))
         }
         const stats = yield* cache.stats
         const gets = ops.filter((op) => op._tag === "get").length

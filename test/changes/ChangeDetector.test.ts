@@ -88,7 +88,7 @@ const fillCache = Effect.gen(function* () {
   const cache = yield* ResponseCache
   yield* Effect.forEach(
     Object.entries(ENTRIES),
-    ([key, meta]) => cache.get(key, meta, Effect.succeed({ body: key, dbMs: 0, rows: 0 })),
+    ([key, meta]) => cache.get(key, meta, Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })),
     {
       discard: true
     }
