@@ -7,6 +7,7 @@ import type { ReadRequest, ReadResult } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
 import type { SummaryRow } from "../QueryEngine.js"
 import type { SummaryResult } from "../QueryResults.js"
+import { atOnce } from "./AtOnce.js"
 import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { mergeSummary } from "./SummaryMerge.js"
@@ -61,29 +62,20 @@ export const readSummary = (run: RunStatement) => {
     const earlierText = Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
       textPart(earlier, monthlyByItemTextSql(q, earlier.window, String(r.rows[0]?.[0] ?? "[]")))
     )
-    return Effect.map(Effect.all([latestText, earlierText], { concurrency: "unbounded" }), rendered)
+    return Effect.map(atOnce([latestText, earlierText]), rendered)
   }
 
   return (q: SummaryQuery, parts: ReadonlyArray<RoutedPart>): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
     // Days never repeat across parts: each part's rows come as text.
     if (q._tag === "summary_daily") {
-      return Effect.map(
-        Effect.all(
-          parts.map((p) => textPart(p, dailyTextSql(q, p.window))),
-          { concurrency: "unbounded" }
-        ),
-        rendered
-      )
+      return Effect.map(atOnce(parts.map((p) => textPart(p, dailyTextSql(q, p.window)))), rendered)
     }
     // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
     if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
       return monthlyByItemText(q, parts)
     }
     return Effect.map(
-      Effect.all(
-        parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" })),
-        { concurrency: "unbounded" }
-      ),
+      atOnce(parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" }))),
       (results) => ({
         rows: mergeSummary(
           q,
