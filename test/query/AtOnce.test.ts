@@ -66,6 +66,8 @@ describe("atOnce (Effect.all with unbounded concurrency, without joining child f
     })
   )
 
+  it.effect("no effects: no results, at once", () => Effect.map(atOnce([]), (results) => expect(results).toEqual([])))
+
   it.effect("one effect runs on the caller's fiber", () =>
     Effect.gen(function* () {
       const caller = yield* Effect.fiberId

@@ -7,9 +7,10 @@ import { Effect, Exit, FiberId, Runtime } from "effect"
  * is observed rather than joined. In the server, forking and joining a query's parts cost ~0.1 ms at each end of
  * the request (timestamps logged by a debug build), as much as a small statement; interrupting the caller
  * interrupts the effects (without waiting for them: the read pool settles an abandoned worker itself). One
- * effect runs on the caller's own fiber.
+ * effect runs on the caller's own fiber; none (a window in no file present) succeeds at once.
  */
 export const atOnce = <A, E, R>(effects: ReadonlyArray<Effect.Effect<A, E, R>>): Effect.Effect<Array<A>, E, R> => {
+  if (effects.length === 0) return Effect.succeed([])
   if (effects.length === 1) return Effect.map(effects[0]!, (a) => [a])
   return Effect.flatMap(Effect.runtime<R>(), (runtime) =>
     Effect.async<Array<A>, E>((resume) => {
