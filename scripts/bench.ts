@@ -12,11 +12,12 @@ import { measureCrossDb } from "./bench/CrossDb.js"
 import { buildBundles } from "./bench/Bundles.js"
 import { CUTOVER, prepareData } from "./bench/DataPrep.js"
 import { exportWindow, profileData } from "./bench/DataProfile.js"
-import { measureDbFloor } from "./bench/DbFloor.js"
+import { WORKER_OPTIONS } from "./bench/DbFloor.js"
 import { measureExport } from "./bench/Export.js"
 import { measureHotPath } from "./bench/HotPath.js"
-import { withClient } from "./bench/HttpClient.js"
-import { type ResolvedShape, measureShapes, resolveShapes } from "./bench/Latency.js"
+import { OneConnection, withClient } from "./bench/HttpClient.js"
+import { makeInProcessEngine } from "./bench/InProcessEngine.js"
+import { type ShapeRun, measureShapes, measureSideBySide, resolveShapes } from "./bench/Latency.js"
 import { describeMachine, exactCommand, loadAverage, sourceRevision } from "./bench/Machine.js"
 import { measureMixed } from "./bench/Mixed.js"
 import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
@@ -31,6 +32,8 @@ import { TWO_YEAR_MONTHLY, uncachedShapes } from "./bench/Shapes.js"
 import { type StartSample, measureStarts } from "./bench/Startup.js"
 
 const EXPORT_ROWS = 1_000_000
+
+type ShapeRuns = ReadonlyArray<ShapeRun>
 
 /** The heavy shapes the pragmas are measured on (label prefixes of the uncached shapes), plus the raw-rows one. */
 const PRAGMA_SHAPES: ReadonlyArray<readonly [string, string]> = [
@@ -68,23 +71,71 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     let anonAtStart = NaN
     const servicePasses = { warm: o.warmPasses, timed: o.samples }
 
-    progress("optimized engine, cache off: starting")
-    const { resolved, optimized, exportRuns } = await withServer(
-      serviceSpawn(setup("optimized-uncached", "optimized", false)),
-      async (server) => {
-        starts.push({ label: "service (CACHE_WARMUP=false)", ms: server.startMs })
-        anonAtStart = rssAnon(server.pid) ?? NaN
-        progress(`optimized engine, cache off: serving after ${Math.round(server.startMs)} ms`)
-        return withClient(server.base, async (client) => {
-          const resolved = await resolveShapes(client, shapes)
-          const optimized = await measureShapes(client, resolved, servicePasses, "optimized, uncached")
-          const exportRuns = await measureExport(server, exportPath, o.repeats)
-          return { resolved, optimized, exportRuns }
+    // The uncached service, the cached one and the HTTP floor run side by side, and the database floor in this
+    // process: each shape is asked of all of them in turn, so that they are compared under the same load.
+    progress("optimized engine (cache off, cache on), HTTP floor, database floor in process: starting")
+    const measured = await withServer(httpFloorSpawn(bundles, logDir), (floor) =>
+      withServer(serviceSpawn(setup("optimized-uncached", "optimized", false)), (uncachedServer) => {
+        starts.push({ label: "service (CACHE_WARMUP=false)", ms: uncachedServer.startMs })
+        anonAtStart = rssAnon(uncachedServer.pid) ?? NaN
+        return withServer(serviceSpawn(setup("optimized-cached", "optimized", true)), async (cachedServer) => {
+          starts.push({ label: "service (CACHE_WARMUP=false)", ms: cachedServer.startMs })
+          progress(
+            `services serving after ${Math.round(uncachedServer.startMs)} and ${Math.round(cachedServer.startMs)} ms`
+          )
+          const clients = [uncachedServer, cachedServer, floor].map((server) => new OneConnection(server.base))
+          const [uncached, cached, floorClient] = clients as [OneConnection, OneConnection, OneConnection]
+          const engine = await makeInProcessEngine(data.migrated, cutover, profile.anchor, WORKER_OPTIONS)
+          try {
+            const resolved = await resolveShapes(uncached, shapes)
+            const sideBySide = await measureSideBySide(
+              [
+                { label: "optimized, uncached", client: uncached, url: (shape) => shape.url },
+                { label: "cached", client: cached, url: (shape) => shape.url },
+                { label: "HTTP floor", client: floorClient, url: (_, i, first) => `/bytes/${first.bytes}?shape=${i}` }
+              ],
+              resolved,
+              servicePasses,
+              engine.statementMs
+            )
+            const [optimized, cachedRuns, httpFloor] = sideBySide.runs as [ShapeRuns, ShapeRuns, ShapeRuns]
+            const exportRuns = await measureExport(uncachedServer, exportPath, o.repeats)
+            const hotShape = resolved.find((s) => s.endpoint === "summary_monthly" && s.label === TWO_YEAR_MONTHLY)
+            const hotPath = await measureHotPath(
+              { base: cachedServer.base, client: cached },
+              floor.base,
+              hotShape?.url ?? "/lines",
+              {
+                connections: o.connections,
+                durationS: Math.max(1, o.durationS / 2),
+                repeats: o.repeats
+              }
+            )
+            const mixed = await measureMixed(cachedServer.base, cached, profile, cutover, {
+              distinct: o.distinctUrls,
+              connections: o.connections,
+              durationS: o.durationS,
+              repeats: o.repeats
+            })
+            return {
+              resolved,
+              optimized,
+              cached: cachedRuns,
+              httpFloor,
+              dbFloor: sideBySide.statementMs,
+              exportRuns,
+              hotPath,
+              mixed
+            }
+          } finally {
+            await engine.close()
+            clients.forEach((c) => c.close())
+          }
         })
-      }
+      })
     )
+    const { resolved, optimized, exportRuns, dbFloor } = measured
 
-    const dbFloor = await measureDbFloor(data.migrated, cutover, profile.anchor, resolved, o.repeats)
     const pragmaShapes = [
       ...PRAGMA_SHAPES.flatMap(([endpoint, label]) => {
         const shape = resolved.find((s) => s.endpoint === endpoint && s.label.startsWith(label))
@@ -94,34 +145,6 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     ]
     const pragmas = await measurePragmas(data.migrated, cutover, profile.anchor, pragmaShapes, o.repeats)
     const crossDb = await measureCrossDb(data.migrated, cutover, bundles.worker, o.repeats)
-
-    progress("optimized engine, cache on, and the HTTP floor: starting")
-    const loaded = await withServer(httpFloorSpawn(bundles, logDir), (floor) =>
-      withServer(serviceSpawn(setup("optimized-cached", "optimized", true)), async (server) => {
-        starts.push({ label: "service (CACHE_WARMUP=false)", ms: server.startMs })
-        return withClient(server.base, async (client) => {
-          const cached = await measureShapes(client, resolved, servicePasses, "optimized, cached")
-          const sized = resolved.map((s, i): ResolvedShape => ({
-            ...s,
-            url: `/bytes/${optimized[i]?.bytes ?? 0}?shape=${i}`
-          }))
-          const httpFloor = await withClient(floor.base, (c) => measureShapes(c, sized, servicePasses, "HTTP floor"))
-          const hotShape = resolved.find((s) => s.endpoint === "summary_monthly" && s.label === TWO_YEAR_MONTHLY)
-          const hotPath = await measureHotPath({ base: server.base, client }, floor.base, hotShape?.url ?? "/lines", {
-            connections: o.connections,
-            durationS: Math.max(1, o.durationS / 2),
-            repeats: o.repeats
-          })
-          const mixed = await measureMixed(server.base, client, profile, cutover, {
-            distinct: o.distinctUrls,
-            connections: o.connections,
-            durationS: o.durationS,
-            repeats: o.repeats
-          })
-          return { cached, httpFloor, hotPath, mixed }
-        })
-      })
-    )
 
     progress("baseline (reference engine on the un-migrated copies, cache off): starting")
     const baseline = await withServer(serviceSpawn(setup("baseline", "reference", false)), (server) =>
@@ -149,11 +172,11 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
       cutover,
       baseline,
       optimized,
-      cached: loaded.cached,
-      httpFloor: loaded.httpFloor,
+      cached: measured.cached,
+      httpFloor: measured.httpFloor,
       dbFloor,
-      hotPath: loaded.hotPath,
-      mixed: loaded.mixed,
+      hotPath: measured.hotPath,
+      mixed: measured.mixed,
       crossDb,
       exportPath,
       exportRuns,

@@ -1,5 +1,5 @@
 import { type OneConnection, rowsOf } from "./HttpClient.js"
-import { progress } from "./Progress.js"
+import { breathe, progress } from "./Progress.js"
 import type { Endpoint, Shape } from "./Shapes.js"
 
 /** A shape with its concrete URL (a follow-up page carries the cursor of its first page). */
@@ -51,43 +51,85 @@ const getOnceMore = async (client: OneConnection, url: string, label: string) =>
   }
 }
 
+/** A server asked for every shape, side by side with others: what it is asked for a shape, given the shape's size. */
+export interface Subject {
+  readonly label: string
+  readonly client: OneConnection
+  /** The URL asked for `shape` (the `index`-th); `first` is what the first subject answered it in the warm-up. */
+  readonly url: (shape: ResolvedShape, index: number, first: { readonly bytes: number }) => string
+}
+
+export interface SideBySide {
+  /** Per subject, in the order given. */
+  readonly runs: ReadonlyArray<ReadonlyArray<ShapeRun>>
+  /** Per shape URL, the in-process statements' time of each timed pass (ms), when a timer was given. */
+  readonly statementMs: ReadonlyMap<string, ReadonlyArray<number>>
+}
+
 /**
- * Times every shape `passes` times over one connection, the shapes interleaved (pass after pass) so drift in
- * the machine's load spreads over all of them. `warm` untimed passes first warm statements, pages, the cache and
- * the server's JIT (a service answers the same shapes all day: cold first requests are not its steady state).
+ * Times every shape on every subject side by side, `passes.timed` times: within a pass each shape is asked of
+ * each subject in turn (the order rotated from pass to pass) and, with `statementMs`, its statements are run in
+ * this process, so that the machine's drift (it is shared, and its speed changes by half within minutes) reaches
+ * the service and its floors alike. `warm` untimed passes first warm statements, pages, caches and the servers'
+ * JIT (a service answers the same shapes all day: cold first requests are not its steady state); the first
+ * subject's warm answers give each shape's rows and size.
  */
-export const measureShapes = async (
-  client: OneConnection,
+export const measureSideBySide = async (
+  subjects: ReadonlyArray<Subject>,
   shapes: ReadonlyArray<ResolvedShape>,
   passes: { readonly warm: number; readonly timed: number },
-  label: string
-): Promise<ReadonlyArray<ShapeRun>> => {
-  const rows = new Map<string, number>()
-  const bytes = new Map<string, number>()
-  const samples = new Map<string, Array<Sample>>(shapes.map((s) => [s.url, []]))
+  statementMs?: (url: string) => Promise<number>
+): Promise<SideBySide> => {
+  const sizes = subjects.map(() => new Map<string, { rows: number; bytes: number }>())
+  const samples = subjects.map(() => new Map<string, Array<Sample>>(shapes.map((s) => [s.url, []])))
+  const statements = new Map<string, Array<number>>(shapes.map((s) => [s.url, []]))
+  const label = subjects.map((s) => s.label).join(" | ")
   for (let pass = 1 - passes.warm; pass <= passes.timed; pass++) {
     const started = performance.now()
-    for (const shape of shapes) {
-      const answer = await getOnceMore(client, shape.url, label)
-      if (answer.status !== 200) {
-        throw new Error(`${label}: GET ${shape.url} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`)
+    for (const [index, shape] of shapes.entries()) {
+      for (let k = 0; k < subjects.length; k++) {
+        // Warm-up in the given order (the first subject sizes the shape); timed passes rotate it.
+        const j = pass <= 0 ? k : (k + pass) % subjects.length
+        const subject = subjects[j]!
+        const url = subject.url(shape, index, sizes[0]!.get(shape.url) ?? { bytes: 0 })
+        const answer = await getOnceMore(subject.client, url, subject.label)
+        if (answer.status !== 200) {
+          throw new Error(
+            `${subject.label}: GET ${url} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`
+          )
+        }
+        if (pass <= 0) sizes[j]!.set(shape.url, { rows: rowsOf(answer.body), bytes: answer.bytes })
+        else samples[j]!.get(shape.url)!.push({ ms: answer.ms, dbMs: answer.dbMs, status: 200, xCache: answer.xCache })
       }
-      if (pass <= 0) {
-        rows.set(shape.url, rowsOf(answer.body))
-        bytes.set(shape.url, answer.bytes)
-        continue
+      if (statementMs !== undefined) {
+        await breathe()
+        const ms = await statementMs(shape.url)
+        if (pass > 0) statements.get(shape.url)!.push(ms)
       }
-      samples.get(shape.url)!.push({ ms: answer.ms, dbMs: answer.dbMs, status: answer.status, xCache: answer.xCache })
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     progress(
       `${label}: ${pass <= 0 ? "warm-up pass" : `pass ${pass}/${passes.timed}`} of ${shapes.length} shapes (${seconds} s)`
     )
   }
-  return shapes.map((shape) => ({
-    shape,
-    rows: rows.get(shape.url) ?? 0,
-    bytes: bytes.get(shape.url) ?? 0,
-    samples: samples.get(shape.url) ?? []
-  }))
+  return {
+    runs: subjects.map((_, j) =>
+      shapes.map((shape) => ({
+        shape,
+        rows: sizes[j]!.get(shape.url)?.rows ?? 0,
+        bytes: sizes[j]!.get(shape.url)?.bytes ?? 0,
+        samples: samples[j]!.get(shape.url) ?? []
+      }))
+    ),
+    statementMs: statements
+  }
 }
+
+/** Times every shape on one server (`measureSideBySide` with one subject). */
+export const measureShapes = async (
+  client: OneConnection,
+  shapes: ReadonlyArray<ResolvedShape>,
+  passes: { readonly warm: number; readonly timed: number },
+  label: string
+): Promise<ReadonlyArray<ShapeRun>> =>
+  (await measureSideBySide([{ label, client, url: (shape) => shape.url }], shapes, passes)).runs[0]!

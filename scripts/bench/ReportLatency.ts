@@ -117,8 +117,8 @@ export const floorsSection = (r: BenchResults): string => {
     "### Database floor",
     "The statements the optimized engine sends for each shape, run in this process with better-sqlite3 on the " +
       "migrated files, one after the other, through `FileConnection` (the class the pool's workers open files " +
-      "with: read-only, the default pragma set, the fold function, raw rows, cached statements), after a warm-up " +
-      "pass; statement time only. p50 over the endpoint's shapes, ms.",
+      "with: read-only, the default pragma set, the fold function, raw rows, cached statements), in the same " +
+      "passes as the servers' requests (side by side); statement time only. p50 over the endpoint's shapes, ms.",
     table(["endpoint", "service p50 ", "service db p50 ", "db floor p50 ", "service / floor ", "db / floor "], dbRows),
     "### HTTP floor",
     `One connection: each shape answered from the cache (${hits}/${all} samples \`X-Cache: HIT\`) vs a bare ` +
