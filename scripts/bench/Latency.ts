@@ -67,12 +67,14 @@ export interface SideBySide {
 }
 
 /**
- * Times every shape on every subject side by side, `passes.timed` times: within a pass each shape is asked of
- * each subject in turn (the order rotated from pass to pass) and, with `statementMs`, its statements are run in
- * this process, so that the machine's drift (it is shared, and its speed changes by half within minutes) reaches
- * the service and its floors alike. `warm` untimed passes first warm statements, pages, caches and the servers'
- * JIT (a service answers the same shapes all day: cold first requests are not its steady state); the first
- * subject's warm answers give each shape's rows and size.
+ * Times every shape on every subject side by side, `passes.timed` times: pass by pass, each subject in turn is
+ * asked every shape (the subjects' order rotated from pass to pass) and, with `statementMs`, the shapes'
+ * statements are run in this process, so that the machine's drift (it is shared, and its speed changes by half
+ * within minutes) reaches the service and its floors alike. Whole passes, not shape by shape: asking two servers
+ * in turn made both 1.4-2× slower than asking each on its own (caches and cores handed from one process to the
+ * other at every request), which measures the harness, not the servers. `warm` untimed passes first warm
+ * statements, pages, caches and the servers' JIT (a service answers the same shapes all day: cold first requests
+ * are not its steady state); the first subject's warm answers give each shape's rows and size.
  */
 export const measureSideBySide = async (
   subjects: ReadonlyArray<Subject>,
@@ -86,11 +88,11 @@ export const measureSideBySide = async (
   const label = subjects.map((s) => s.label).join(" | ")
   for (let pass = 1 - passes.warm; pass <= passes.timed; pass++) {
     const started = performance.now()
-    for (const [index, shape] of shapes.entries()) {
-      for (let k = 0; k < subjects.length; k++) {
-        // Warm-up in the given order (the first subject sizes the shape); timed passes rotate it.
-        const j = pass <= 0 ? k : (k + pass) % subjects.length
-        const subject = subjects[j]!
+    for (let k = 0; k < subjects.length; k++) {
+      // Warm-up in the given order (the first subject sizes the shapes); timed passes rotate it.
+      const j = pass <= 0 ? k : (k + pass) % subjects.length
+      const subject = subjects[j]!
+      for (const [index, shape] of shapes.entries()) {
         const url = subject.url(shape, index, sizes[0]!.get(shape.url) ?? { bytes: 0 })
         const answer = await getOnceMore(subject.client, url, subject.label)
         if (answer.status !== 200) {
@@ -101,7 +103,9 @@ export const measureSideBySide = async (
         if (pass <= 0) sizes[j]!.set(shape.url, { rows: rowsOf(answer.body), bytes: answer.bytes })
         else samples[j]!.get(shape.url)!.push({ ms: answer.ms, dbMs: answer.dbMs, status: 200, xCache: answer.xCache })
       }
-      if (statementMs !== undefined) {
+    }
+    if (statementMs !== undefined) {
+      for (const shape of shapes) {
         await breathe()
         const ms = await statementMs(shape.url)
         if (pass > 0) statements.get(shape.url)!.push(ms)

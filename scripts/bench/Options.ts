@@ -40,11 +40,11 @@ writes a Markdown report with every comparison table, the targets with pass/fail
 command, plus one SVG chart (baseline vs optimized vs floors per endpoint, log scale).
 
 Steps: data (built once, cached) → bundles of the current sources (.bench/app, .bench/worker) → the optimized
-service with the cache off and on, the HTTP floor and the database floor (in process) side by side: each shape
-asked of each in turn (latency per shape), then export (cache off), hot path vs bare node:http and the mixed
-workload (cache on) → in process: pragmas, cross-DB halves through the read pool → baseline (reference engine
-on the un-migrated copies) → start-up spawns → report. Servers are child processes on loopback ports; load
-comes from autocannon's programmatic API.
+service with the cache off and on, the HTTP floor and the database floor (in process) side by side: pass by
+pass, each in turn asked every shape (latency per shape), then export (cache off), hot path vs bare
+node:http and the mixed workload (cache on) → in process: pragmas, cross-DB halves through the read pool →
+baseline (reference engine on the un-migrated copies) → start-up spawns → report. Servers are child
+processes on loopback ports; load comes from autocannon's programmatic API.
 A full run on the benchmark-scale data took 6-7 minutes here (--repeats 3), most of it the baseline's scans.
 
 Options:

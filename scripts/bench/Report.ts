@@ -34,8 +34,8 @@ const header = (r: BenchResults): string => {
     `Generated ${r.date} in ${Math.round(r.totalS)} s from ${r.revision} by:\n\n\`\`\`sh\n${r.command}\n\`\`\``,
     `Settings: ${o.durationS} s load runs, ${o.connections} connections, ${o.repeats} repeats (every figure below ` +
       `is a median over them unless it says otherwise); per-shape latencies of the optimized service (cache off and ` +
-      `on), the HTTP floor and the database floor, side by side (each shape asked of each in turn, the order ` +
-      `rotated from pass to pass): ${o.samples} timed passes after ${o.warmPasses} untimed ones; the baseline's: ` +
+      `on), the HTTP floor and the database floor, side by side (pass by pass, each in turn asked every shape, the ` +
+      `order rotated from pass to pass): ${o.samples} timed passes after ${o.warmPasses} untimed ones; the baseline's: ` +
       `${o.repeats} after one; ` +
       `${o.distinctUrls} distinct URLs in the mixed workload. ` +
       `Service processes: ${serviceCommand(r)}; read workers from the worker bundle. The ` +
