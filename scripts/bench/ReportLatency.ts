@@ -89,6 +89,23 @@ export const baselineSection = (r: BenchResults): string => {
   )
 }
 
+/**
+ * How steady the machine was while the latencies were taken: each timed pass's in-process statements, summed
+ * over the shapes (the same work every pass), as min, median and max, ms.
+ */
+const steadiness = (r: BenchResults): string => {
+  const perShape = [...r.dbFloor.values()]
+  const passes = Math.min(...perShape.map((samples) => samples.length))
+  if (perShape.length === 0 || !Number.isFinite(passes) || passes === 0) return ""
+  const totals = Array.from({ length: passes }, (_, i) => perShape.reduce((sum, samples) => sum + samples[i]!, 0))
+  const [min, max] = [Math.min(...totals), Math.max(...totals)]
+  return (
+    `How steady the machine was: the same statements, one pass of every shape, took ${ms(min)} to ${ms(max)} ms ` +
+    `(median ${ms(median(totals))}, the slowest pass ${ratio(max / min)} the quickest) over the ${passes} timed ` +
+    "passes; the service and the floors were measured in those same passes."
+  )
+}
+
 export const floorsSection = (r: BenchResults): string => {
   const dbRows = ENDPOINTS.map((e) => {
     const opt = endpointStats(r.optimized, e).p50
@@ -120,6 +137,7 @@ export const floorsSection = (r: BenchResults): string => {
       "with: read-only, the default pragma set, the fold function, raw rows, cached statements), in the same " +
       "passes as the servers' requests (side by side); statement time only. p50 over the endpoint's shapes, ms.",
     table(["endpoint", "service p50 ", "service db p50 ", "db floor p50 ", "service / floor ", "db / floor "], dbRows),
+    steadiness(r),
     "### HTTP floor",
     `One connection: each shape answered from the cache (${hits}/${all} samples \`X-Cache: HIT\`) vs a bare ` +
       "`node:http` server returning a fixed body of the same size with the same headers. p50, ms.",
