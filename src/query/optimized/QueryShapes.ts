@@ -87,7 +87,8 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
     if (s._tag === "summary_daily") shapes.push({ name: label, statement: dailyTextSql(s, window) })
     else if (s._tag === "summary_monthly_by_item" && s.item_code === undefined) {
       shapes.push(
-        { name: label, statement: monthlyByItemTextSql(s, window, "[]") },
+        { name: label, statement: monthlyByItemTextSql(s, window) },
+        { name: `${label} given the latest part's names`, statement: monthlyByItemTextSql(s, window, "[]") },
         { name: `${label} names`, statement: latestNamesJsonSql(s, window) },
         { name: `${label} rows (a cutover inside a month)`, statement: summarySql(s, window) }
       )

@@ -57,7 +57,7 @@ export const readSummary = (run: RunStatement) => {
    */
   const monthlyByItemText = (q: SummaryMonthlyByItemQuery, parts: ReadonlyArray<RoutedPart>) => {
     const [latest, earlier] = parts as [RoutedPart, RoutedPart | undefined]
-    const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window, "[]"))
+    const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window))
     if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
     const earlierText = Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
       textPart(earlier, monthlyByItemTextSql(q, earlier.window, String(r.rows[0]?.[0] ?? "[]")))
