@@ -72,7 +72,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     const servicePasses = { warm: o.warmPasses, timed: o.samples }
 
     // The uncached service, the cached one and the HTTP floor run side by side, and the database floor in this
-    // process: each shape is asked of all of them in turn, so that they are compared under the same load.
+    // process: pass by pass, each in turn is asked every shape, so that they are compared under the same load.
     progress("optimized engine (cache off, cache on), HTTP floor, database floor in process: starting")
     const measured = await withServer(httpFloorSpawn(bundles, logDir), (floor) =>
       withServer(serviceSpawn(setup("optimized-uncached", "optimized", false)), (uncachedServer) => {
