@@ -7,6 +7,7 @@ import {
   type Reply,
   errorBodyProblem,
   eventually,
+  HEAVY_GROUPS,
   inflateRollup,
   poolGauges,
   reliabilityFiles,
@@ -38,7 +39,7 @@ describe("logs: one structured line per error answer", () => {
     () =>
       Effect.gen(function* () {
         const files = yield* reliabilityFiles()
-        inflateRollup(files.live, ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], 50_000)
+        inflateRollup(files.live, ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"], HEAVY_GROUPS)
         const service = yield* spawnService(files, {
           POOL_SIZE: "1",
           QUEUE_LIMIT: "0",

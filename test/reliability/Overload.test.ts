@@ -5,6 +5,7 @@ import {
   errorBodyProblem,
   eventually,
   get,
+  HEAVY_GROUPS,
   inflateRollup,
   jsonOf,
   poolGauges,
@@ -31,7 +32,7 @@ describe("overload at the HTTP level", () => {
     () =>
       Effect.gen(function* () {
         const files = yield* reliabilityFiles()
-        inflateRollup(files.live, HEAVY_DAYS, 50_000)
+        inflateRollup(files.live, HEAVY_DAYS, HEAVY_GROUPS)
         const port = yield* startApp(files, {
           env: {
             POOL_SIZE: String(POOL_SIZE),
