@@ -17,7 +17,8 @@ export const atOnce = <A, E, R>(effects: ReadonlyArray<Effect.Effect<A, E, R>>):
       const results = new Array<A>(effects.length)
       let left = effects.length
       let settled = false
-      const fibers = effects.map((effect) => Runtime.runFork(runtime)(effect))
+      const fork = Runtime.runFork(runtime)
+      const fibers = effects.map((effect) => fork(effect))
       const stopAll = () => fibers.forEach((f) => f.unsafeInterruptAsFork(FiberId.none))
       fibers.forEach((fiber, i) =>
         fiber.addObserver((exit) => {
