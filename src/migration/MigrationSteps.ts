@@ -176,6 +176,22 @@ export const MIGRATION_STEPS: ReadonlyArray<MigrationStep> = [
       ],
       holdsLockLong: true
     }
+  },
+  {
+    version: 10,
+    name: "no_stat4_samples",
+    description:
+      "drops ANALYZE's sqlite_stat4 samples (sqlite_stat1 stays): with them, every run re-prepares a statement",
+    action: {
+      _tag: "Atomic",
+      // better-sqlite3's SQLite is built with STAT4: where a statement compares a bound parameter with an indexed
+      // column that has stat4 samples, binding it marks the statement expired and its next step re-prepares it.
+      // Every run of the engine's statements binds: the big summary statements re-planned on each request (0.3-0.5
+      // ms of a 2 ms statement; most small summaries 2-3x their time). Their plans are fixed by their form and
+      // sqlite_stat1's row counts, checked by the plan tests. The drop is a schema change: open connections reload.
+      statements: ["DROP TABLE IF EXISTS sqlite_stat4"],
+      holdsLockLong: false
+    }
   }
 ]
 

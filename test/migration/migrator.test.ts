@@ -80,6 +80,26 @@ describe("migrateFile", () => {
     })
   )
 
+  it.scoped("keeps ANALYZE's row counts (sqlite_stat1) but not its stat4 samples, which re-prepare statements", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir(), "live.db")
+      createRecordsFile(file, randomRecords(seededRng(11), 2_000, shape))
+      yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 9 }))
+      const tables = (db: Parameters<Parameters<typeof withDb>[1]>[0]) =>
+        db.prepare(`SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%' ORDER BY name`).pluck().all()
+      // This SQLite is built with STAT4 (better-sqlite3's build): ANALYZE (v7, v9) sampled the indexes.
+      withDb(file, (db) => expect(tables(db)).toEqual(["sqlite_stat1", "sqlite_stat4"]))
+      const [report] = yield* migrate(file)
+
+      expect(report).toMatchObject({ status: "migrated", applied: ["no_stat4_samples"], integrity: "ok" })
+      withDb(file, (db) => {
+        expect(tables(db)).toEqual(["sqlite_stat1"])
+        const counted = db.prepare(`SELECT idx FROM sqlite_stat1 WHERE tbl = 'production_records'`).pluck().all()
+        expect(counted).toEqual(expect.arrayContaining(["idx_production_date_item", "idx_lot_number"]))
+      })
+    })
+  )
+
   it.scoped("a second run applies nothing, says so, and leaves schema_migrations and the schema as they were", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")
@@ -123,7 +143,7 @@ describe("migrateFile", () => {
 
       expect(report).toMatchObject({
         status: "migrated",
-        applied: ["running_totals", "dense_item_totals"],
+        applied: ["running_totals", "dense_item_totals", "no_stat4_samples"],
         integrity: "ok"
       })
       withDb(file, (db) => {
@@ -164,7 +184,11 @@ describe("migrateFile", () => {
         const [report] = yield* migrate(file)
         yield* migrate(fresh)
 
-        expect(report).toMatchObject({ status: "migrated", applied: ["dense_item_totals"], integrity: "ok" })
+        expect(report).toMatchObject({
+          status: "migrated",
+          applied: ["dense_item_totals", "no_stat4_samples"],
+          integrity: "ok"
+        })
         withDb(file, (db) => {
           expect(actualDerived(db).cumItem.length).toBeGreaterThan(0)
           expect(actualDerived(db)).toEqual(expectedDerived(db))
@@ -188,7 +212,13 @@ describe("migrateFile", () => {
       withDb(file, (db) => insertRecords(db, randomRecords(seededRng(4), 50, shape)))
       const [report] = yield* migrate(file)
 
-      expect(report.applied).toEqual(["rollups", "statistics", "running_totals", "dense_item_totals"])
+      expect(report.applied).toEqual([
+        "rollups",
+        "statistics",
+        "running_totals",
+        "dense_item_totals",
+        "no_stat4_samples"
+      ])
       withDb(file, (db) => expect(actualDerived(db)).toEqual(expectedDerived(db)))
     })
   )
