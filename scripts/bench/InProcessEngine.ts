@@ -79,7 +79,20 @@ export const makeInProcessEngine = async (
     // row, like the service's engine sees.
     run: (request) => {
       const output = request.output ?? "rows"
-      return Effect.map(answer(connections[request.file], request.sql, request.params, output === "json"), (out) => {
+      const main = (params: ReadonlyArray<SqlValue>) =>
+        answer(connections[request.file], request.sql, params, output === "json")
+      const { prelude } = request
+      // As the worker does: a prelude's first value is bound as the first parameter, and the times span both.
+      const statement =
+        prelude === undefined
+          ? main(request.params)
+          : Effect.flatMap(answer(connections[prelude.file], prelude.sql, prelude.params), (first) =>
+              Effect.map(main([first.rows[0]?.[0] ?? null, ...request.params]), (out) => ({
+                ...out,
+                startedAt: first.startedAt
+              }))
+            )
+      return Effect.map(statement, (out) => {
         if (output === "json")
           return { ...out, rows: JSON.parse(String(out.rows[0]![0])) as typeof out.rows, workerId: 0 }
         if (output === "rows") return { ...out, workerId: 0 }

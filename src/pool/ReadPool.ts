@@ -4,11 +4,26 @@ import type { ReadError } from "./ReadErrors.js"
 
 export type SqlValue = string | number | null
 
+/** A statement whose one value another statement needs: see `ReadRequest.prelude`. */
+export interface PreludeStatement {
+  readonly file: DbFile
+  readonly sql: string
+  readonly params: ReadonlyArray<SqlValue>
+}
+
 /** One read statement against one file. The worker caches the prepared statement by its SQL text. */
 export interface ReadRequest {
   readonly file: DbFile
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
+  /**
+   * A statement the same worker runs first, on its own file's connection: the first value of its first row (null
+   * if none) is bound as this statement's first parameter, before `params`. For a statement that needs a small
+   * answer from the other file (monthly-by-item's earlier part takes the later part's item names) without a
+   * round trip through the main thread between the two. A failure of either is the request's failure; the
+   * result's times span both.
+   */
+  readonly prelude?: PreludeStatement
   /**
    * How the rows come back. `rows` (the default): better-sqlite3's values, as one JSON text the worker writes.
    * `json`: SQLite writes them as one JSON text (`json_group_array`), the worker hands it over as bytes and the

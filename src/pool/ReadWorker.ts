@@ -61,7 +61,8 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
             request.file,
             request.sql,
             request.params,
-            request.output === "text" ? (request.textRows ?? ALL_ROWS) : request.output === "json" ? JSON_ROWS : ROWS
+            request.output === "text" ? (request.textRows ?? ALL_ROWS) : request.output === "json" ? JSON_ROWS : ROWS,
+            request.prelude && [request.prelude.file, request.prelude.sql, request.prelude.params]
           ],
           deadline
         )

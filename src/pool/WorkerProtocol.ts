@@ -63,7 +63,9 @@ export type ToWorker =
       sql: string,
       params: ReadonlyArray<SqlValue>,
       /** `ROWS` for rows, `JSON_ROWS` for rows as SQLite's JSON; else how many rows at most go into the text. */
-      textRows: number
+      textRows: number,
+      /** `ReadRequest.prelude`: run first, its first value bound as the statement's first parameter. */
+      prelude: readonly [file: DbFile, sql: string, params: ReadonlyArray<SqlValue>] | undefined
     ]
   | readonly [kind: typeof PING, request: number]
   | readonly [kind: typeof CLOSE]

@@ -96,6 +96,49 @@ describe("ReadPool and the files on disk", () => {
     })
   )
 
+  it.scopedLive(
+    "a prelude on the other file runs first in the same worker; its first value is the first parameter",
+    () =>
+      Effect.gen(function* () {
+        const files = yield* poolFiles
+        const pool = yield* buildPool(files)
+        const result = yield* pool.run({
+          file: "archive",
+          sql: "SELECT ? AS given, count(*) FROM production_records WHERE good_quantity < ?",
+          params: [10],
+          prelude: { file: "live", sql: "SELECT count(*) * ? FROM production_records", params: [2] }
+        })
+        expect(result.rows).toEqual([[6000, 200]])
+        expect(result.endedAt).toBeGreaterThanOrEqual(result.startedAt)
+        // A prelude with no row binds null.
+        const none = yield* pool.run({
+          file: "archive",
+          sql: "SELECT ? IS NULL",
+          params: [],
+          prelude: { file: "live", sql: "SELECT 1 FROM production_records WHERE 0", params: [] }
+        })
+        expect(none.rows).toEqual([[1]])
+      })
+  )
+
+  it.scopedLive("a prelude whose file is unreadable fails the request, naming the prelude's file", () =>
+    Effect.gen(function* () {
+      const files = yield* poolFiles
+      rmSync(files.live)
+      const pool = yield* buildPool(files)
+      const failure = yield* Effect.flip(
+        pool.run({
+          file: "archive",
+          sql: "SELECT ?, count(*) FROM production_records",
+          params: [],
+          prelude: { file: "live", sql: COUNT, params: [] }
+        })
+      )
+      expect(failure).toMatchObject({ _tag: "DatabaseUnavailable", file: "live" })
+      expect(yield* countEverywhere(pool, "archive")).toEqual(Array(4).fill([2000, "archive 0"]))
+    })
+  )
+
   it.scopedLive("commits by another process to a WAL file are seen by the next read", () =>
     Effect.gen(function* () {
       const files = yield* poolFiles

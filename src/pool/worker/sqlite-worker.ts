@@ -3,6 +3,7 @@
 // and a schema encode per message) cost more than most statements it ran.
 import { parentPort, workerData } from "node:worker_threads"
 import type { DbFile } from "../../domain/DbFile.js"
+import type { SqlValue } from "../ReadPool.js"
 import { FileConnection, isQueryFailure } from "../FileConnection.js"
 import { textOutput } from "../TextOutput.js"
 import {
@@ -12,6 +13,7 @@ import {
   type FromWorker,
   PING,
   QUERY,
+  type QueryFailure,
   type QueryOutput,
   READY,
   ROWS,
@@ -49,15 +51,37 @@ const wire = (output: QueryOutput, textRows: number): WireOutput => {
   return { ...output, rows: JSON.stringify([summary]), text }
 }
 
+const run = (
+  file: DbFile,
+  sql: string,
+  params: ReadonlyArray<SqlValue>,
+  textRows: number
+): QueryOutput | QueryFailure => {
+  const connection = connections.get(file)
+  if (connection === undefined) return { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }
+  return textRows === JSON_ROWS ? connection.runAsJson(sql, params) : connection.run(sql, params)
+}
+
+/** A statement after its prelude (`ReadRequest.prelude`), whose first value is bound as its first parameter. */
+const runAfter = (
+  [preludeFile, preludeSql, preludeParams]: readonly [DbFile, string, ReadonlyArray<SqlValue>],
+  file: DbFile,
+  sql: string,
+  params: ReadonlyArray<SqlValue>,
+  textRows: number
+): QueryOutput | QueryFailure => {
+  const first = run(preludeFile, preludeSql, preludeParams, ROWS)
+  if (isQueryFailure(first)) return first
+  const result = run(file, sql, [first.rows[0]?.[0] ?? null, ...params], textRows)
+  return isQueryFailure(result) ? result : { ...result, startedAt: first.startedAt }
+}
+
 port.on("message", (message: ToWorker) => {
   switch (message[0]) {
     case QUERY: {
-      const [, request, file, sql, params, textRows] = message
-      const connection = connections.get(file)
-      if (connection === undefined) {
-        return post([FAILED, request, { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }])
-      }
-      const result = textRows === JSON_ROWS ? connection.runAsJson(sql, params) : connection.run(sql, params)
+      const [, request, file, sql, params, textRows, prelude] = message
+      const result =
+        prelude === undefined ? run(file, sql, params, textRows) : runAfter(prelude, file, sql, params, textRows)
       return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, textRows)])
     }
     case PING:

@@ -8,7 +8,7 @@ import type { SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
 import type { SummaryRow } from "../QueryEngine.js"
 import type { SummaryResult } from "../QueryResults.js"
 import { atOnce } from "./AtOnce.js"
-import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
+import { earlierMonthlyByItemTextSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { mergeSummary } from "./SummaryMerge.js"
 import { dailyTextSql, summarySql } from "./SummarySql.js"
@@ -16,7 +16,7 @@ import { dailyTextSql, summarySql } from "./SummarySql.js"
 /** Runs one statement on one file: the engine's read (the pool, traced). */
 export type RunStatement = (
   file: DbFile,
-  statement: SqlStatement & Pick<ReadRequest, "output" | "textRows">
+  statement: SqlStatement & Pick<ReadRequest, "output" | "textRows" | "prelude">
 ) => Effect.Effect<ReadResult, ReadError>
 
 /** Whether the files' parts share a month (a cutover that is not the 1st): their months then need merging. */
@@ -34,7 +34,7 @@ const manyRows = (q: SummaryQuery): boolean => q._tag === "summary_by_item" || q
  */
 export const readSummary = (run: RunStatement) => {
   /** A part's rows as the JSON text its statement wrote (`JoinedRows`), handed over as bytes. */
-  const textPart = (part: RoutedPart, statement: SqlStatement) =>
+  const textPart = (part: RoutedPart, statement: SqlStatement & Pick<ReadRequest, "prelude">) =>
     Effect.map(run(part.file, { ...statement, output: "text" }), (r) => ({
       bytes: r.text ?? new Uint8Array(0),
       count: Number(r.rows[0]?.[1] ?? 0)
@@ -52,16 +52,14 @@ export const readSummary = (run: RunStatement) => {
 
   /**
    * Monthly by item written as JSON by SQLite, each file's part on its own worker. The earlier part's items take
-   * their names from the latest part where they have records (their latest record is there), so it is given the
-   * latest part's names (a few hundred, read first) as they come, a JSON text.
+   * their names from the latest part where they have records (their latest record is there), so its worker
+   * first reads the latest part's names (a few hundred, one JSON text) and binds them to the earlier part's text.
    */
   const monthlyByItemText = (q: SummaryMonthlyByItemQuery, parts: ReadonlyArray<RoutedPart>) => {
     const [latest, earlier] = parts as [RoutedPart, RoutedPart | undefined]
     const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window))
     if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
-    const earlierText = Effect.flatMap(run(latest.file, latestNamesJsonSql(q, latest.window)), (r) =>
-      textPart(earlier, monthlyByItemTextSql(q, earlier.window, String(r.rows[0]?.[0] ?? "[]")))
-    )
+    const earlierText = textPart(earlier, earlierMonthlyByItemTextSql(q, earlier.window, latest))
     return Effect.map(atOnce([latestText, earlierText]), rendered)
   }
 
