@@ -80,7 +80,7 @@ describe("migrateFile", () => {
     })
   )
 
-  it.scoped("keeps ANALYZE's row counts (sqlite_stat1) but not its stat4 samples, which re-prepare statements", () =>
+  it.scoped("keeps ANALYZE's row counts (sqlite_stat1), and stat4 samples of the base table's indexes only", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")
       createRecordsFile(file, randomRecords(seededRng(11), 2_000, shape))
@@ -91,11 +91,17 @@ describe("migrateFile", () => {
       withDb(file, (db) => expect(tables(db)).toEqual(["sqlite_stat1", "sqlite_stat4"]))
       const [report] = yield* migrate(file)
 
-      expect(report).toMatchObject({ status: "migrated", applied: ["no_stat4_samples"], integrity: "ok" })
+      expect(report).toMatchObject({
+        status: "migrated",
+        applied: ["no_stat4_samples", "base_table_samples"],
+        integrity: "ok"
+      })
       withDb(file, (db) => {
-        expect(tables(db)).toEqual(["sqlite_stat1"])
-        const counted = db.prepare(`SELECT idx FROM sqlite_stat1 WHERE tbl = 'production_records'`).pluck().all()
-        expect(counted).toEqual(expect.arrayContaining(["idx_production_date_item", "idx_lot_number"]))
+        // Samples make a statement re-prepare whenever a parameter compared with the sampled column is bound.
+        const sampled = db.prepare(`SELECT DISTINCT tbl FROM sqlite_stat4`).pluck().all()
+        expect(sampled).toEqual(["production_records"])
+        const counted = db.prepare(`SELECT DISTINCT tbl FROM sqlite_stat1`).pluck().all()
+        expect(counted).toEqual(expect.arrayContaining(["production_records", "rollup_month_item", "rollup_cum_item"]))
       })
     })
   )
@@ -143,7 +149,7 @@ describe("migrateFile", () => {
 
       expect(report).toMatchObject({
         status: "migrated",
-        applied: ["running_totals", "dense_item_totals", "no_stat4_samples"],
+        applied: ["running_totals", "dense_item_totals", "no_stat4_samples", "base_table_samples"],
         integrity: "ok"
       })
       withDb(file, (db) => {
@@ -186,7 +192,7 @@ describe("migrateFile", () => {
 
         expect(report).toMatchObject({
           status: "migrated",
-          applied: ["dense_item_totals", "no_stat4_samples"],
+          applied: ["dense_item_totals", "no_stat4_samples", "base_table_samples"],
           integrity: "ok"
         })
         withDb(file, (db) => {
@@ -217,7 +223,8 @@ describe("migrateFile", () => {
         "statistics",
         "running_totals",
         "dense_item_totals",
-        "no_stat4_samples"
+        "no_stat4_samples",
+        "base_table_samples"
       ])
       withDb(file, (db) => expect(actualDerived(db)).toEqual(expectedDerived(db)))
     })
