@@ -14,6 +14,7 @@ import {
   randomRecords,
   seededRng,
   silently,
+  stepsAfter,
   tempDir,
   withDb
 } from "../support/fixtures.js"
@@ -163,14 +164,7 @@ describe("migration while another process writes", () => {
       step: "the rollups step",
       upTo: 5,
       date: "2026-06-15",
-      applied: [
-        "rollups",
-        "statistics",
-        "running_totals",
-        "dense_item_totals",
-        "no_stat4_samples",
-        "base_table_samples"
-      ]
+      applied: stepsAfter(5)
     }
   ])("a write transaction open as $step begins is waited for, and its record counted", ({ upTo, date, applied }) =>
     Effect.gen(function* () {

@@ -357,6 +357,10 @@ export const expectedDerived = (db: Database.Database): DerivedTables => {
  * `startNext`, the next step's setup (for the chunked rollups step: tables and triggers, no backfill) done but
  * not recorded, as after a crash in the middle of its backfill.
  */
+/** The names of the migration steps after `version`, in order: what migrating a file at `version` applies. */
+export const stepsAfter = (version: number): ReadonlyArray<string> =>
+  MIGRATION_STEPS.filter((s) => s.version > version).map((s) => s.name)
+
 export const applyStepsUpTo = (file: string, version: number, options: { readonly startNext?: boolean } = {}): void =>
   withDb(file, (db) => {
     for (const step of MIGRATION_STEPS) {
