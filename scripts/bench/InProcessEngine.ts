@@ -15,6 +15,7 @@ import {
   decodeParams
 } from "../../src/http/QueryParams.js"
 import { FileConnection, type FileConnectionOptions, isQueryFailure } from "../../src/pool/FileConnection.js"
+import { afterPrelude } from "../../src/pool/Prelude.js"
 import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
 import { textOutput } from "../../src/pool/TextOutput.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
@@ -53,11 +54,14 @@ export interface InProcessEngine {
   readonly close: () => Promise<void>
 }
 
+const runOn = (connection: FileConnection, sql: string, params: ReadonlyArray<SqlValue>, asJson = false) =>
+  asJson ? connection.runAsJson(sql, params) : connection.run(sql, params)
+
+const orDie = (result: ReturnType<typeof runOn>) =>
+  isQueryFailure(result) ? Effect.die(result) : Effect.succeed(result)
+
 const answer = (connection: FileConnection, sql: string, params: ReadonlyArray<SqlValue>, asJson = false) =>
-  Effect.suspend(() => {
-    const result = asJson ? connection.runAsJson(sql, params) : connection.run(sql, params)
-    return isQueryFailure(result) ? Effect.die(result) : Effect.succeed(result)
-  })
+  Effect.suspend(() => orDie(runOn(connection, sql, params, asJson)))
 
 /**
  * The optimized engine in this process, its read pool replaced by one `FileConnection` per file (the class the
@@ -79,18 +83,16 @@ export const makeInProcessEngine = async (
     // row, like the service's engine sees.
     run: (request) => {
       const output = request.output ?? "rows"
-      const main = (params: ReadonlyArray<SqlValue>) =>
-        answer(connections[request.file], request.sql, params, output === "json")
-      const { prelude } = request
-      // As the worker does: a prelude's first value is bound as the first parameter, and the times span both.
+      const { file, sql, params, prelude } = request
       const statement =
         prelude === undefined
-          ? main(request.params)
-          : Effect.flatMap(answer(connections[prelude.file], prelude.sql, prelude.params), (first) =>
-              Effect.map(main([first.rows[0]?.[0] ?? null, ...request.params]), (out) => ({
-                ...out,
-                startedAt: first.startedAt
-              }))
+          ? answer(connections[file], sql, params, output === "json")
+          : Effect.suspend(() =>
+              orDie(
+                afterPrelude(connections[prelude.file].run(prelude.sql, prelude.params), (value) =>
+                  runOn(connections[file], sql, [value, ...params], output === "json")
+                )
+              )
             )
       return Effect.map(statement, (out) => {
         if (output === "json")

@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import type { DbFile } from "../../domain/DbFile.js"
 import type { SqlValue } from "../ReadPool.js"
 import { FileConnection, isQueryFailure } from "../FileConnection.js"
+import { afterPrelude } from "../Prelude.js"
 import { textOutput } from "../TextOutput.js"
 import {
   CLOSE,
@@ -62,26 +63,16 @@ const run = (
   return textRows === JSON_ROWS ? connection.runAsJson(sql, params) : connection.run(sql, params)
 }
 
-/** A statement after its prelude (`ReadRequest.prelude`), whose first value is bound as its first parameter. */
-const runAfter = (
-  [preludeFile, preludeSql, preludeParams]: readonly [DbFile, string, ReadonlyArray<SqlValue>],
-  file: DbFile,
-  sql: string,
-  params: ReadonlyArray<SqlValue>,
-  textRows: number
-): QueryOutput | QueryFailure => {
-  const first = run(preludeFile, preludeSql, preludeParams, ROWS)
-  if (isQueryFailure(first)) return first
-  const result = run(file, sql, [first.rows[0]?.[0] ?? null, ...params], textRows)
-  return isQueryFailure(result) ? result : { ...result, startedAt: first.startedAt }
-}
-
 port.on("message", (message: ToWorker) => {
   switch (message[0]) {
     case QUERY: {
       const [, request, file, sql, params, textRows, prelude] = message
       const result =
-        prelude === undefined ? run(file, sql, params, textRows) : runAfter(prelude, file, sql, params, textRows)
+        prelude === undefined
+          ? run(file, sql, params, textRows)
+          : afterPrelude(run(prelude[0], prelude[1], prelude[2], ROWS), (value) =>
+              run(file, sql, [value, ...params], textRows)
+            )
       return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, textRows)])
     }
     case PING:
