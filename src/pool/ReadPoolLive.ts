@@ -1,7 +1,7 @@
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { resolve } from "node:path"
 import { DbTargets } from "../config/DbTargets.js"
-import { PragmaConfig } from "../db/Pragmas.js"
+import { DbConnections } from "../db/DbConnections.js"
 import { PoolConfig } from "./PoolConfig.js"
 import { PoolOverloaded, QueryTimeout, type ReadError } from "./ReadErrors.js"
 import { ReadPool, type ReadRequest, type ReadResult } from "./ReadPool.js"
@@ -21,14 +21,17 @@ type Restore = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 export const makeReadPool = Effect.gen(function* () {
   const config = yield* PoolConfig
   const targets = yield* DbTargets
-  const pragmas = yield* PragmaConfig
+  const connections = yield* DbConnections
   const entry = yield* resolveWorkerEntry(config.workerMode, config.workerBundle)
   yield* Effect.logDebug(`read pool: ${config.size} workers from ${entry.mode} ${entry.path}`)
   const init: WorkerInit = {
     files: [targets.live, targets.archive].map((t) => ({ file: t.file, path: resolve(t.path) })),
-    pragmas,
+    pragmas: connections.pragmas,
     fileCheckMs: config.fileCheckMs,
-    allowMmap: config.allowMmap
+    allowMmap: config.allowMmap,
+    reconnects: connections.reconnects.buffer,
+    // Long enough for idle connections elsewhere to close, short of the request's own deadline.
+    staleIndexWaitMs: Math.min(1000, Math.floor(config.queryTimeoutMs / 2))
   }
   const roster = yield* makeWorkerRoster({
     size: config.size,
@@ -129,5 +132,8 @@ export const makeReadPool = Effect.gen(function* () {
   })
 })
 
-/** The read pool as a scoped Layer: workers start when it is built and are stopped when its scope closes. */
-export const ReadPoolLive = Layer.scoped(ReadPool, makeReadPool)
+/**
+ * The read pool as a scoped Layer: workers start when it is built and are stopped when its scope closes. Its
+ * `DbConnections` is the app's own (layers are shared within a build), so a reconnect reaches the workers too.
+ */
+export const ReadPoolLive = Layer.scoped(ReadPool, makeReadPool).pipe(Layer.provide(DbConnections.Default))

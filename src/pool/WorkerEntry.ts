@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+// eslint-disable-next-line no-restricted-imports -- reads the worker bundle's list of sources, never a database file
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"

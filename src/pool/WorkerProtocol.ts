@@ -14,8 +14,12 @@ export interface WorkerInit {
   readonly pragmas: ReadonlyArray<Pragma>
   /** How long a connection is trusted before `stat` checks that its path still names the same file. */
   readonly fileCheckMs: number
-  /** Whether `mmap_size` from the pragma set is honoured (see FileConnection). */
+  /** Whether `mmap_size` from the pragma set is honoured (see `ConnectionOptions.allowMmap`). */
   readonly allowMmap: boolean
+  /** The process's reconnect counters (`Reconnects.buffer`), shared with the main thread. */
+  readonly reconnects: SharedArrayBuffer
+  /** `ConnectionOptions.staleIndexWaitMs`. */
+  readonly staleIndexWaitMs: number
 }
 
 /** A statement's answer as it crosses the thread boundary (the pool adds the worker id). */

@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { buildWorker } from "../../scripts/build-worker.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
+import { DbConnections } from "../../src/db/DbConnections.js"
 import { PoolConfig } from "../../src/pool/PoolConfig.js"
 import { ReadPool } from "../../src/pool/ReadPool.js"
 import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
@@ -109,3 +110,10 @@ export const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, timeoutMs 
 /** Builds a pool that lives as long as the current scope. */
 export const buildPool = (files: PoolFiles, settings: Record<string, string | number> = {}) =>
   Effect.map(Layer.build(poolLayer(files, settings)), Context.get(ReadPool))
+
+/** `buildPool`, with the connections service the pool's workers share (layers are shared within one build). */
+export const buildPoolWithConnections = (files: PoolFiles, settings: Record<string, string | number> = {}) =>
+  Effect.map(Layer.build(Layer.merge(poolLayer(files, settings), DbConnections.Default)), (context) => ({
+    pool: Context.get(context, ReadPool),
+    connections: Context.get(context, DbConnections)
+  }))

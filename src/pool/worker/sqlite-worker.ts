@@ -2,6 +2,7 @@
 // A plain message loop: a statement is synchronous anyway, and an Effect runner here (a schema decode, a fiber
 // and a schema encode per message) cost more than most statements it ran.
 import { parentPort, workerData } from "node:worker_threads"
+import { Reconnects } from "../../db/Reconnects.js"
 import type { DbFile } from "../../domain/DbFile.js"
 import type { SqlValue } from "../ReadPool.js"
 import { FileConnection, isQueryFailure } from "../FileConnection.js"
@@ -28,7 +29,13 @@ import {
 const port = parentPort
 if (port === null) throw new Error("sqlite-worker runs as a worker thread")
 const init = (workerData as { init: WorkerInit }).init
-const options = { pragmas: init.pragmas, checkMs: init.fileCheckMs, allowMmap: init.allowMmap }
+const options = {
+  pragmas: init.pragmas,
+  checkMs: init.fileCheckMs,
+  allowMmap: init.allowMmap,
+  reconnects: new Reconnects(init.reconnects),
+  staleIndexWaitMs: init.staleIndexWaitMs
+}
 const connections = new Map<DbFile, FileConnection>(
   init.files.map(({ file, path }) => [file, new FileConnection(file, path, options)])
 )

@@ -1,110 +1,48 @@
-import Database from "better-sqlite3"
+import type Database from "better-sqlite3"
 import { Effect } from "effect"
-import { statSync } from "node:fs"
 import { DbTargets } from "../../config/DbTargets.js"
-import { applyPragmas, PragmaConfig } from "../../db/Pragmas.js"
+import { isUnreadable } from "../../db/DbConnection.js"
+import { DbConnections } from "../../db/DbConnections.js"
 import type { DbFile } from "../../domain/DbFile.js"
 import { RECORD_COLUMNS } from "../../domain/ProductionRecord.js"
-import { FOLD_CONTAINS_SQL_FUNCTION, foldedContains } from "../../domain/TextFold.js"
 import { DatabaseUnavailable } from "../../pool/ReadErrors.js"
 import { ARCHIVE_SCHEMA, type Branches, type Sql } from "./ReferenceSql.js"
 
-/** The archive's state on the open connection. `absent`: no file at a path the user did not name (empty archive). */
-type ArchiveState =
-  | { readonly _tag: "attached"; readonly identity: string }
-  | { readonly _tag: "absent" }
-  | { readonly _tag: "fault"; readonly reason: string }
-
-interface OpenConnection {
-  readonly db: Database.Database
-  readonly liveIdentity: string
-  readonly archive: ArchiveState
-  readonly statements: Map<string, Database.Statement>
-}
-
 const reasonOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
-/** A file's identity on disk; another one at the same path means the file was replaced. */
-const fileIdentity = (path: string): string | undefined => {
-  try {
-    const stat = statSync(path)
-    return `${stat.dev}:${stat.ino}`
-  } catch {
-    return undefined
-  }
-}
-
-const foldContains = (haystack: unknown, needle: unknown): number =>
-  haystack !== null && needle !== null && foldedContains(String(haystack), String(needle)) ? 1 : 0
-
 /**
- * The reference engine's single read-only connection: the live file as `main` with the archive ATTACHed (plain
- * path: better-sqlite3 does not parse `file:` URIs; the attachment inherits the read-only flag), the configured
- * pragmas, and `foldedContains` registered for `q`. A raw better-sqlite3 connection because `SqliteClient` does
- * not expose its handle, so the fold function could not be registered on it.
+ * The reference engine's single read-only connection: the live file as `main` with the archive ATTACHed (a
+ * `DbConnection` with an attachment: the service's pragmas on both, `fold_contains` for `q`, reopened when either
+ * file is replaced on disk, after a statement failed (so a repaired file is read again), while the archive is
+ * faulty, and when the service reconnects either file).
  *
- * Statements run synchronously on the calling thread. The connection is reopened when either file was replaced
- * on disk, after a statement failed (so a repaired file is read again), and while the archive is faulty.
+ * Statements run synchronously on the calling thread.
  */
 export class ReferenceConnection extends Effect.Service<ReferenceConnection>()("ReferenceConnection", {
   scoped: Effect.gen(function* () {
     const targets = yield* DbTargets
-    const pragmas = yield* PragmaConfig
-    let current: OpenConnection | undefined
+    const connections = yield* DbConnections
+    const connection = connections.connect(targets.live, {
+      attach: { file: "archive", path: targets.archive.path, schema: ARCHIVE_SCHEMA }
+    })
+    const statements = new Map<string, Database.Statement>()
+    let preparedOn: Database.Database | undefined
 
-    const attachArchive = (db: Database.Database): ArchiveState => {
-      const identity = fileIdentity(targets.archive.path)
-      if (identity === undefined) {
-        return targets.archive.explicit ? { _tag: "fault", reason: "file not found" } : { _tag: "absent" }
+    const open = (): Database.Database => {
+      const db = connection.get()
+      if (isUnreadable(db)) throw new DatabaseUnavailable({ file: "live", reason: db.reason })
+      if (db !== preparedOn) {
+        statements.clear()
+        preparedOn = db
       }
-      try {
-        db.prepare(`ATTACH DATABASE ? AS ${ARCHIVE_SCHEMA}`).run(targets.archive.path)
-        applyPragmas({ pragma: (source) => db.pragma(`${ARCHIVE_SCHEMA}.${source}`) }, pragmas)
-        return { _tag: "attached", identity }
-      } catch (cause) {
-        return { _tag: "fault", reason: reasonOf(cause) }
-      }
+      return db
     }
 
-    const open = (): OpenConnection => {
-      const liveIdentity = fileIdentity(targets.live.path)
-      if (liveIdentity === undefined) throw new DatabaseUnavailable({ file: "live", reason: "file not found" })
-      let db: Database.Database | undefined
-      try {
-        db = new Database(targets.live.path, { readonly: true, fileMustExist: true })
-        db.function(FOLD_CONTAINS_SQL_FUNCTION, { deterministic: true }, foldContains)
-        // Opening reads nothing; this makes a file that is not SQLite fail here, naming the live file.
-        db.prepare("SELECT count(*) FROM main.sqlite_master").get()
-        applyPragmas(db, pragmas)
-      } catch (cause) {
-        db?.close()
-        throw new DatabaseUnavailable({ file: "live", reason: reasonOf(cause) })
-      }
-      return { db, liveIdentity, archive: attachArchive(db), statements: new Map() }
-    }
-
-    const close = (): void => {
-      current?.db.close()
-      current = undefined
-    }
-
-    const isFresh = (c: OpenConnection): boolean => {
-      if (fileIdentity(targets.live.path) !== c.liveIdentity) return false
-      const archive = fileIdentity(targets.archive.path)
-      switch (c.archive._tag) {
-        case "attached":
-          return archive === c.archive.identity
-        case "absent":
-          return archive === undefined
-        case "fault":
-          return false
-      }
-    }
-
-    const connection = (): OpenConnection => {
-      if (current !== undefined && !isFresh(current)) close()
-      current ??= open()
-      return current
+    /** The archive as the open connection has it: readable, absent where the user did not name it, or a fault. */
+    const archiveFault = (): string | undefined => {
+      const state = connection.attachment
+      if (state._tag === "Faulty") return state.reason
+      return state._tag === "Absent" && targets.archive.explicit ? "file not found" : undefined
     }
 
     /** Which file a failed statement tripped on: the first read branch whose table cannot be scanned. */
@@ -124,28 +62,27 @@ export class ReferenceConnection extends Effect.Service<ReferenceConnection>()("
     }
 
     const allSync = (needs: Branches, build: (branches: Branches) => Sql | undefined): ReadonlyArray<unknown> => {
-      const c = connection()
-      if (needs.archive && c.archive._tag === "fault") {
-        throw new DatabaseUnavailable({ file: "archive", reason: c.archive.reason })
-      }
-      const branches = { live: needs.live, archive: needs.archive && c.archive._tag === "attached" }
+      const db = open()
+      const fault = archiveFault()
+      if (needs.archive && fault !== undefined) throw new DatabaseUnavailable({ file: "archive", reason: fault })
+      const branches = { live: needs.live, archive: needs.archive && connection.attachment._tag === "Attached" }
       const sql = build(branches)
       if (sql === undefined) return []
       try {
-        let statement = c.statements.get(sql.text)
+        let statement = statements.get(sql.text)
         if (statement === undefined) {
-          statement = c.db.prepare(sql.text)
-          c.statements.set(sql.text, statement)
+          statement = db.prepare(sql.text)
+          statements.set(sql.text, statement)
         }
         return statement.all(sql.params)
       } catch (cause) {
-        const file = blame(c.db, branches)
-        close()
+        const file = blame(db, branches)
+        connection.close()
         throw new DatabaseUnavailable({ file, reason: reasonOf(cause) })
       }
     }
 
-    yield* Effect.addFinalizer(() => Effect.sync(close))
+    yield* Effect.addFinalizer(() => Effect.sync(() => connection.close()))
 
     return {
       /**
@@ -165,5 +102,6 @@ export class ReferenceConnection extends Effect.Service<ReferenceConnection>()("
               : new DatabaseUnavailable({ file: "live", reason: reasonOf(cause) })
         })
     }
-  })
+  }),
+  dependencies: [DbConnections.Default]
 }) {}
