@@ -1,7 +1,9 @@
-import Database from "better-sqlite3"
-import { Data, Effect } from "effect"
-import * as fs from "node:fs"
-import type { DbFile } from "../domain/DbFile.js"
+import type Database from "better-sqlite3"
+import { statSync } from "node:fs"
+import type { DbTarget } from "../config/DbTargets.js"
+import { type DbConnection, isUnreadable, type Unreadable } from "../db/DbConnection.js"
+import type { DbConnections } from "../db/DbConnections.js"
+import { isMigrated } from "../migration/MigrationState.js"
 
 /** One file as the change detector last saw it (for `/health` and metrics). */
 export interface FileWatchState {
@@ -12,23 +14,27 @@ export interface FileWatchState {
   readonly lastError: string | null
 }
 
+/** What `/health` tells of a file, read on the detector's connection (`max_date` only when it may have changed). */
+export interface FileDetails {
+  readonly migrated: boolean
+  readonly journalMode: string | null
+  readonly maxDate: string | null
+}
+
 /** What one poll found: nothing, commits touching these dates, or another file (every answer of it is stale). */
 export type FileChange =
   | { readonly _tag: "None" }
   | { readonly _tag: "Dates"; readonly dates: ReadonlyArray<string> }
   | { readonly _tag: "File"; readonly reason: string }
 
-/** The file cannot be read right now: a fault, not a change. */
-class FileFault extends Data.TaggedError("FileFault")<{ readonly present: boolean; readonly reason: string }> {}
-
 interface ChangeRow {
   readonly production_date: string
   readonly seq: number
 }
 
-interface Connection {
+/** The open connection's statements; prepared again whenever the connection is (re)opened. */
+interface Reader {
   readonly db: Database.Database
-  readonly identity: string
   changeLog: ReturnType<typeof changeLogOf>
   dataVersion: number
 }
@@ -43,23 +49,6 @@ interface Seen {
 }
 
 const NONE: FileChange = { _tag: "None" }
-const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1")
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
-const fault = (reason: string, present = true) => new FileFault({ present, reason })
-
-/** Reads the header: a truncated or overwritten file is caught here, before SQLite caches or maps anything. */
-const checkHeader = (path: string): void => {
-  const header = Buffer.alloc(SQLITE_MAGIC.length)
-  const fd = fs.openSync(path, "r")
-  try {
-    const n = fs.readSync(fd, header, 0, header.length, 0)
-    if (n < header.length || !header.equals(SQLITE_MAGIC)) throw fault("not an SQLite database")
-  } finally {
-    fs.closeSync(fd)
-  }
-}
 
 const CHANGE_LOG_SQL = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'change_log'"
 
@@ -72,74 +61,120 @@ const changeLogOf = (db: Database.Database) =>
         maxSeq: db.prepare<[], number>("SELECT coalesce(max(seq), 0) FROM change_log").pluck()
       }
 
-const openConnection = (path: string, identity: string): Connection => {
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  try {
-    // A file truncated in place while memory-mapped would kill the process (SIGBUS) on the next read.
-    db.pragma("mmap_size = 0")
-    db.prepare("SELECT 1 FROM production_records LIMIT 0").all()
-    const dataVersion = db.pragma("data_version", { simple: true }) as number
-    return { db, identity, changeLog: changeLogOf(db), dataVersion }
-  } catch (error) {
-    db.close()
-    throw error
-  }
+/** Whether `db` holds a usable `production_records`; why not, in words, otherwise. */
+const usable = (db: Database.Database): true | string => {
+  if (db.pragma("page_count", { simple: true }) === 0) return "the file is empty"
+  db.prepare("SELECT 1 FROM production_records LIMIT 0").all()
+  return true
 }
 
+class Fault {
+  constructor(
+    readonly reason: string,
+    readonly present = true
+  ) {}
+}
+
+const faultOf = (u: Unreadable) => new Fault(u.reason, u.present)
+
 /**
- * Watches one file on a read-only connection of its own. `poll` is cheap when nothing changed: a `stat`, a 16-byte
- * header read and `PRAGMA data_version`. Without a change log (an un-migrated file) every commit is a whole-file
- * change.
+ * Watches one file on a connection of its own (`DbConnection`, like every connection of the service). `poll` is
+ * cheap when nothing changed: a `stat` and `PRAGMA data_version`. Damage done in place (a truncation, bytes
+ * written over the file) shows as another size or mtime of the main file: the file is then read on a fresh
+ * connection, since the kept one trusts its page cache until a commit. Without a change log (an un-migrated file)
+ * every commit is a whole-file change.
  */
 export class FileWatch {
-  #conn: Connection | undefined
+  readonly #connection: DbConnection
+  #reader: Reader | undefined
   #seen: Seen | undefined
   #polled = false
   #state: FileWatchState = { present: false, readable: false, dataVersion: null, lastError: null }
+  #details: { readonly key: string; readonly details: FileDetails } | undefined
 
   constructor(
-    readonly file: DbFile,
-    readonly path: string
-  ) {}
+    readonly target: DbTarget,
+    readonly connections: DbConnections
+  ) {
+    this.#connection = connections.connect(target)
+  }
+
+  get file() {
+    return this.target.file
+  }
 
   get state(): FileWatchState {
     return this.#state
   }
 
-  readonly poll: Effect.Effect<FileChange> = Effect.suspend(() =>
-    Effect.try({ try: () => this.#step(), catch: (e) => (e instanceof FileFault ? e : fault(messageOf(e))) })
-  ).pipe(
-    Effect.catchTag("FileFault", (e) =>
-      Effect.sync(() => {
-        this.close()
-        this.#state = { present: e.present, readable: false, dataVersion: null, lastError: e.reason }
-        return NONE
-      })
-    ),
-    Effect.ensuring(Effect.sync(() => (this.#polled = true)))
-  )
+  /** The change-log position the cached answers are known to be current with; null without a readable log. */
+  get seq(): number | null {
+    return this.#state.readable && this.#reader?.changeLog !== undefined ? (this.#seen?.seq ?? null) : null
+  }
 
-  close(): void {
-    const conn = this.#conn
-    this.#conn = undefined
+  /** `dev:ino` of the file watched, when readable. */
+  get identity(): string | undefined {
+    return this.#state.readable ? this.#seen?.identity : undefined
+  }
+
+  /** Looks at the file once: what changed since the last poll. A file that cannot be read changes nothing. */
+  poll(): FileChange {
     try {
-      conn?.db.close()
-    } catch {
-      // a connection to a broken file is dropped all the same
+      return this.#step()
+    } catch (error) {
+      const fault = error instanceof Fault ? error : new Fault(error instanceof Error ? error.message : String(error))
+      this.close()
+      this.#state = { present: fault.present, readable: false, dataVersion: null, lastError: fault.reason }
+      return NONE
+    } finally {
+      this.#polled = true
     }
   }
 
+  /** `/health`'s view of the file, on the detector's connection; recomputed only after a change. */
+  details(): FileDetails | undefined {
+    const reader = this.#reader
+    if (reader === undefined || !this.#state.readable) return undefined
+    const key = `${this.#seen?.identity}:${this.#seen?.stamp}:${reader.dataVersion}`
+    if (this.#details?.key !== key) {
+      const row = reader.db.prepare("SELECT max(production_date) AS d FROM production_records").get() as {
+        d: unknown
+      }
+      const details = {
+        migrated: isMigrated(reader.db),
+        journalMode: String(reader.db.pragma("journal_mode", { simple: true })),
+        maxDate: typeof row.d === "string" ? row.d : null
+      }
+      this.#details = { key, details }
+    }
+    return this.#details.details
+  }
+
+  close(): void {
+    this.#reader = undefined
+    this.#details = undefined
+    this.#connection.close()
+  }
+
   #step(): FileChange {
-    const stat = fs.statSync(this.path, { throwIfNoEntry: false, bigint: true })
-    if (stat === undefined) throw fault("the file is absent", false)
+    const stat = statSync(this.target.path, { throwIfNoEntry: false, bigint: true })
+    if (stat === undefined) throw new Fault("the file is absent", false)
     const identity = `${stat.dev}:${stat.ino}`
     const stamp = `${stat.size}:${stat.mtimeNs}`
-    if (this.#conn !== undefined && this.#conn.identity !== identity) this.close()
-    checkHeader(this.path)
-    const conn = this.#conn
-    const change = conn === undefined ? this.#reopen(identity, stamp) : this.#changes(conn)
+    const db = this.#connection.get()
+    if (isUnreadable(db)) throw faultOf(db)
+    const reopened = this.#reader?.db !== db
+    // A connection just opened has nothing cached; a kept one is checked afresh when the main file was written.
+    if (reopened || this.#seen?.stamp !== stamp) {
+      const check = reopened ? usable(db) : this.connections.readFresh(this.target, usable)
+      if (isUnreadable(check)) throw faultOf(check)
+      if (check !== true) throw new Fault(check)
+    }
+    const change = reopened
+      ? this.#reopen(db, this.#connection.identity ?? identity, stamp)
+      : this.#changes(this.#reader!)
     this.#seen!.stamp = stamp
-    this.#state = { present: true, readable: true, dataVersion: this.#conn?.dataVersion ?? null, lastError: null }
+    this.#state = { present: true, readable: true, dataVersion: this.#reader!.dataVersion, lastError: null }
     return change
   }
 
@@ -147,10 +182,14 @@ export class FileWatch {
    * A (re)opened file is a change unless it is the very file seen last, untouched: same inode (which a new file
    * may reuse after a delete), size, mtime and change-log position.
    */
-  #reopen(identity: string, stamp: string): FileChange {
-    const conn = openConnection(this.path, identity)
-    const seq = conn.changeLog?.maxSeq.get() ?? 0
-    this.#conn = conn
+  #reopen(db: Database.Database, identity: string, stamp: string): FileChange {
+    const reader: Reader = {
+      db,
+      changeLog: changeLogOf(db),
+      dataVersion: db.pragma("data_version", { simple: true }) as number
+    }
+    const seq = reader.changeLog?.maxSeq.get() ?? 0
+    this.#reader = reader
     const seen = this.#seen
     this.#seen = { identity, stamp, seq }
     if (seen === undefined) return this.#polled ? { _tag: "File", reason: "the file appeared" } : NONE
@@ -160,16 +199,16 @@ export class FileWatch {
   }
 
   /** The dates touched since the last poll, read from the change log when another connection committed. */
-  #changes(conn: Connection): FileChange {
-    const version = conn.db.pragma("data_version", { simple: true }) as number
-    if (version === conn.dataVersion) return NONE
-    conn.dataVersion = version
+  #changes(reader: Reader): FileChange {
+    const version = reader.db.pragma("data_version", { simple: true }) as number
+    if (version === reader.dataVersion) return NONE
+    reader.dataVersion = version
     const seen = this.#seen!
-    const log = conn.changeLog
+    const log = reader.changeLog
     if (log === undefined) {
       // Nothing says which dates changed. A migration may have added the log: read it from now on.
-      conn.changeLog = changeLogOf(conn.db)
-      seen.seq = conn.changeLog?.maxSeq.get() ?? 0
+      reader.changeLog = changeLogOf(reader.db)
+      seen.seq = reader.changeLog?.maxSeq.get() ?? 0
       return { _tag: "File", reason: "a commit to a file without a change log" }
     }
     const rows = log.since.all(seen.seq)

@@ -74,6 +74,7 @@ export const HttpAppLive = ServerLive.pipe(
 export const HttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
   Layer.provide([Answers.Uncached, HandedOverFailures.Default]),
+  Layer.provideMerge(ChangeDetector.Default),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
 )
 

@@ -25,7 +25,18 @@ export const MetricsHandlers = HttpApiBuilder.group(Api, "metrics", (handlers) =
       onNone: () => Effect.succeed(undefined),
       onSome: (d) =>
         Effect.map(d.states, (states) =>
-          DB_FILES.map((file) => ({ file, dataVersion: states[file].dataVersion, readable: states[file].readable }))
+          DB_FILES.map((file) => {
+            const state = states[file]
+            return {
+              file,
+              dataVersion: state.dataVersion,
+              readable: state.readable,
+              seq: state.seq,
+              auditedSeq: state.audit?.seq ?? null,
+              behind: state.audit?.behind === true,
+              reconnects: state.reconnects
+            }
+          })
         )
     })
     return handlers

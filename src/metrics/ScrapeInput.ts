@@ -11,6 +11,13 @@ export interface FileState {
   /** SQLite's `PRAGMA data_version` as last seen; `null` when the file could not be read. */
   readonly dataVersion: number | null
   readonly readable: boolean
+  /** The change-log position the change detector has seen; null without a readable change log. */
+  readonly seq: number | null
+  /** The position a separate process last read (the detector's self-check); null before the first read. */
+  readonly auditedSeq: number | null
+  /** Whether the detector stayed short of that read for longer than a few poll intervals. */
+  readonly behind: boolean
+  readonly reconnects: number
 }
 
 /** What other services know at scrape time. A section left out (e.g. no cache when it is off) is not exported. */
@@ -75,6 +82,27 @@ const fileFamilies = (files: ReadonlyArray<FileState>): Array<Family> => [
     name: `${PREFIX}db_data_version`,
     help: "SQLite data_version of the data file as last seen; it changes when another process commits.",
     samples: files.flatMap((f) => (f.dataVersion === null ? [] : [{ labels: { file: f.file }, value: f.dataVersion }]))
+  },
+  {
+    type: "gauge",
+    name: `${PREFIX}change_log_seq`,
+    help: "Last change_log position of the data file: seen by the change detector, or read by a separate process.",
+    samples: files.flatMap((f) => [
+      ...(f.seq === null ? [] : [{ labels: { file: f.file, view: "detector" }, value: f.seq }]),
+      ...(f.auditedSeq === null ? [] : [{ labels: { file: f.file, view: "outside" }, value: f.auditedSeq }])
+    ])
+  },
+  {
+    type: "gauge",
+    name: `${PREFIX}change_detector_behind`,
+    help: "Whether the change detector has stayed behind what a separate process reads of the change log (1) or not.",
+    samples: files.map((f) => ({ labels: { file: f.file }, value: f.behind ? 1 : 0 }))
+  },
+  {
+    type: "counter",
+    name: `${PREFIX}db_reconnects_total`,
+    help: "Times every connection of the service to the data file was closed and reopened to read it afresh.",
+    samples: files.map((f) => ({ labels: { file: f.file }, value: f.reconnects }))
   }
 ]
 

@@ -235,7 +235,10 @@ describe("ChangeDetector on real files", () => {
         present: false,
         readable: false,
         dataVersion: null,
-        lastError: "the file is absent"
+        lastError: "the file is absent",
+        seq: null,
+        audit: undefined,
+        reconnects: 0
       })
       yield* onePoll
       expect(calls).toEqual([])
@@ -266,7 +269,10 @@ describe("ChangeDetector on real files", () => {
         present: true,
         readable: false,
         dataVersion: null,
-        lastError: "not an SQLite database"
+        lastError: "the file is empty",
+        seq: null,
+        audit: undefined,
+        reconnects: 0
       })
 
       // Same inode, new mtime: nothing proves the bytes are those the cached answers were read from.

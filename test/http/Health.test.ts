@@ -3,6 +3,8 @@ import * as path from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { afterAll } from "vitest"
+import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import { ChangeDetector } from "../../src/changes/ChangeDetector.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { DatabaseHealth, type HealthReport } from "../../src/health/DatabaseHealth.js"
@@ -130,6 +132,8 @@ describe("DatabaseHealth", () => {
   const files = fixture({ withArchive: false })
   const targets = (archiveExplicit: boolean) =>
     DatabaseHealth.Default.pipe(
+      Layer.provide(ChangeDetector.Default),
+      Layer.provide(ResponseCache.Default),
       Layer.provide(
         Layer.succeed(
           DbTargets,

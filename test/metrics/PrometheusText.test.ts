@@ -119,8 +119,8 @@ const EXTRA: ScrapeInput = {
   },
   pool: { size: 2, idle: 1, waiting: 4, inFlight: 1, retired: 0, timeouts: 3, rejections: 7 },
   files: [
-    { file: "live", dataVersion: 17, readable: true },
-    { file: "archive", dataVersion: null, readable: false }
+    { file: "live", dataVersion: 17, readable: true, seq: 40, auditedSeq: 42, behind: true, reconnects: 1 },
+    { file: "archive", dataVersion: null, readable: false, seq: null, auditedSeq: null, behind: false, reconnects: 0 }
   ]
 }
 
@@ -169,6 +169,11 @@ describe("Prometheus text", () => {
       expect(value(f, "production_api_db_data_version", { file: "live" })).toEqual([17])
       expect(value(f, "production_api_db_data_version", { file: "archive" })).toEqual([])
       expect(value(f, "production_api_db_readable", { file: "archive" })).toEqual([0])
+      expect(value(f, "production_api_change_log_seq", { file: "live", view: "detector" })).toEqual([40])
+      expect(value(f, "production_api_change_log_seq", { file: "live", view: "outside" })).toEqual([42])
+      expect(value(f, "production_api_change_log_seq", { file: "archive" })).toEqual([])
+      expect(value(f, "production_api_change_detector_behind", { file: "live" })).toEqual([1])
+      expect(value(f, "production_api_db_reconnects_total", { file: "live" })).toEqual([1])
     })
   )
 
