@@ -12,8 +12,8 @@ export const epochNow = (): number => performance.timeOrigin + performance.now()
  * workload's hit rate can leave them out.
  */
 export class FreshnessProbe {
-  /** Each lot's first answer: when it arrived, epoch ms. */
-  readonly firstSeen = new Map<string, number>()
+  /** Each lot's first answer: when it arrived (epoch ms) and its round trip (ms). */
+  readonly firstSeen = new Map<string, { readonly at: number; readonly roundTripMs: number }>()
   readonly #client: OneConnection
   #probes = 0
   #firstAt = NaN
@@ -65,7 +65,7 @@ export class FreshnessProbe {
       const page = JSON.parse(answer.body.toString()) as { rows: ReadonlyArray<{ lot_number: string }> }
       for (const row of page.rows)
         if (row.lot_number.startsWith(this.lotPrefix) && !this.firstSeen.has(row.lot_number))
-          this.firstSeen.set(row.lot_number, at)
+          this.firstSeen.set(row.lot_number, { at, roundTripMs: answer.ms })
     } catch (error) {
       this.#failures.push(error instanceof Error ? error.message : String(error))
     }

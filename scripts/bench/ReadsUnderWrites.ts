@@ -26,6 +26,8 @@ export interface Freshness {
   readonly failedCommits: number
   /** Commit → first answer holding it, ms, one per commit seen. */
   readonly lagsMs: ReadonlyArray<number>
+  /** The round trip of each of those first answers, ms: the part of its lag spent by the answer itself. */
+  readonly roundTripsMs: ReadonlyArray<number>
   /** Commits no answer held by the end (the probe asks on for `CHANGE_POLL_MS` + 5 s after the last commit). */
   readonly neverSeen: number
   readonly probes: number
@@ -125,14 +127,16 @@ export const measureReadsUnderWrites = async (
         commits.map((c) => c.lot),
         performance.now() + settings.pollMs + 5000
       )
-      const lagsMs = commits.flatMap((c) => {
+      const firstAnswers = commits.flatMap((c) => {
         const seen = probe.firstSeen.get(c.lot)
-        return seen === undefined ? [] : [seen - c.at]
+        return seen === undefined ? [] : [{ lagMs: seen.at - c.at, roundTripMs: seen.roundTripMs }]
       })
+      const lagsMs = firstAnswers.map((a) => a.lagMs)
       const freshness: Freshness = {
         commits: commits.length,
         failedCommits: stopped.failures,
         lagsMs,
+        roundTripsMs: firstAnswers.map((a) => a.roundTripMs),
         neverSeen: commits.length - lagsMs.length,
         probes: probe.probes,
         probeMeanIntervalMs: probe.meanIntervalMs,

@@ -33,8 +33,9 @@ export const underWritesSection = (r: BenchResults): string => {
       `asks \`${w.probePath}\` every ${w.probeIntervalMs} ms through the cache, as any client (the loader's lot ` +
       "prefix is unique to the run, so the URL is new to the cache; nothing bypasses it): the lag of a commit is " +
       "from its commit to the arrival of the first answer holding its lot. It includes up to one probe interval " +
-      "and the probe's own round trip (the probe runs in the bench process, beside the load generator: under " +
-      "load its answers arrive late and it asks less often than it would). Over every commit of the scenario (warm-up and runs); after the loader " +
+      "and that answer's own round trip (given apart; the probe runs in the bench process, beside the load " +
+      "generator: under load its answers arrive late and it asks less often than it would). Over every commit " +
+      "of the scenario (warm-up and runs); after the loader " +
       `stops, the probe asks on until every commit is seen, for at most \`CHANGE_POLL_MS\` + 5 s.`,
     table(
       [
@@ -45,6 +46,7 @@ export const underWritesSection = (r: BenchResults): string => {
         "lag p50 ms ",
         "lag p99 ms ",
         "lag max ms ",
+        "first answers' round trip p50 / p99 ms ",
         "probes ",
         "mean probe interval ms ",
         "probe failures "
@@ -58,6 +60,7 @@ export const underWritesSection = (r: BenchResults): string => {
           ms(percentile(f.lagsMs, 50)),
           ms(percentile(f.lagsMs, 99)),
           ms(Math.max(...f.lagsMs)),
+          `${ms(percentile(f.roundTripsMs, 50))} / ${ms(percentile(f.roundTripsMs, 99))}`,
           int(f.probes),
           ms(f.probeMeanIntervalMs),
           int(f.probeFailures.length)
