@@ -105,7 +105,7 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
       pass: start <= 1000
     },
     {
-      what: "reads under writes: the mixed workload while an outside process commits every 200 ms (§3b)",
+      what: `reads under writes: the mixed workload while an outside process commits every ${writes.loaderIntervalMs} ms (§3b)`,
       target: `p99 ≤ 25 ms, zero errors at ${r.options.connections} connections`,
       measured:
         `p99 ${ms(writesP99)} ms, ${int(writesErrors)} errors, ${int(writesNon2xx)} non-2xx, ` +
