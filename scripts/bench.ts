@@ -10,7 +10,7 @@ import type { IsoDate } from "../src/domain/IsoDate.js"
 import { chartPoints, renderChart } from "./bench/Chart.js"
 import { measureCrossDb } from "./bench/CrossDb.js"
 import { buildBundles } from "./bench/Bundles.js"
-import { CUTOVER, prepareData } from "./bench/DataPrep.js"
+import { CUTOVER, prepareData, writableLiveCopy } from "./bench/DataPrep.js"
 import { exportWindow, profileData } from "./bench/DataProfile.js"
 import { WORKER_OPTIONS } from "./bench/DbFloor.js"
 import { measureExport } from "./bench/Export.js"
@@ -24,6 +24,7 @@ import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
 import { measurePragmas, rawByItemShape, urlShape } from "./bench/Pragmas.js"
 import { readPreviousReport } from "./bench/Previous.js"
 import { progress } from "./bench/Progress.js"
+import { CHANGE_POLL_MS, measureReadsUnderWrites } from "./bench/ReadsUnderWrites.js"
 import { renderReport } from "./bench/Report.js"
 import type { BenchResults } from "./bench/Results.js"
 import { atExit, rssAnon, withServer } from "./bench/ServerProcess.js"
@@ -136,6 +137,23 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     )
     const { resolved, optimized, exportRuns, dbFloor } = measured
 
+    progress("reads under writes (cache on; an outside loader commits to a copy of the live file): starting")
+    const scratch = writableLiveCopy(data)
+    const underWrites = { ...setup("reads-under-writes", "optimized", true), files: scratch.files }
+    const readsUnderWrites = await withServer(
+      serviceSpawn({ ...underWrites, changePollMs: CHANGE_POLL_MS }),
+      (server) =>
+        withClient(server.base, (client) =>
+          measureReadsUnderWrites(server.base, client, profile, cutover, scratch.files.live, {
+            distinct: o.distinctUrls,
+            connections: o.connections,
+            durationS: o.durationS,
+            repeats: o.repeats,
+            pollMs: CHANGE_POLL_MS
+          })
+        )
+    ).finally(scratch.remove)
+
     const pragmaShapes = [
       ...PRAGMA_SHAPES.flatMap(([endpoint, label]) => {
         const shape = resolved.find((s) => s.endpoint === endpoint && s.label.startsWith(label))
@@ -177,6 +195,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
       dbFloor,
       hotPath: measured.hotPath,
       mixed: measured.mixed,
+      readsUnderWrites,
       crossDb,
       exportPath,
       exportRuns,

@@ -126,3 +126,25 @@ export const prepareData = async (dataDir: string | undefined, scale: Scale): Pr
   }
   return { dir, raw, migrated, temporary }
 }
+
+/**
+ * A copy of the migrated live file (`<data dir>/under-writes/live.db`, with the -wal a crashed run may have left)
+ * for a comparison whose loader writes to it, so that the files the other comparisons read stay as they were;
+ * the archive is the migrated one (the service only reads it). Removed by `remove`, or when the bench exits.
+ */
+export const writableLiveCopy = (data: BenchData): { readonly files: DataFiles; readonly remove: () => void } => {
+  const dir = join(data.dir, "under-writes")
+  mkdirSync(dir, { recursive: true })
+  const live = join(dir, "live.db")
+  freshCopy(data.migrated.live, live)
+  if (existsSync(`${data.migrated.live}-wal`)) copyFileSync(`${data.migrated.live}-wal`, `${live}-wal`)
+  const remove = () => rmSync(dir, { recursive: true, force: true })
+  const cancel = atExit(remove)
+  return {
+    files: { live, archive: data.migrated.archive },
+    remove: () => {
+      cancel()
+      remove()
+    }
+  }
+}

@@ -12,6 +12,8 @@ export interface LoadResult {
   readonly errors: number
   readonly timeouts: number
   readonly non2xx: number
+  /** `X-Cache` values of the answers to the watched paths (`LoadSpec.watch`), counted by value. */
+  readonly watched: Readonly<Record<string, number>>
 }
 
 export interface LoadSpec {
@@ -21,6 +23,13 @@ export interface LoadSpec {
   readonly connections: number
   readonly durationS: number
   readonly headers?: Readonly<Record<string, string>>
+  /** Paths of the rotation whose answers' `X-Cache` is counted (each answer's headers are read: kept to a few). */
+  readonly watch?: (path: string) => boolean
+}
+
+const xCacheOf = (headers: Readonly<Record<string, unknown>> | undefined): string => {
+  for (const [name, value] of Object.entries(headers ?? {})) if (name.toLowerCase() === "x-cache") return String(value)
+  return "none"
 }
 
 /**
@@ -39,6 +48,11 @@ const PER_CONNECTION = 100
 export const runLoad = async (spec: LoadSpec): Promise<LoadResult> => {
   const rotation = typeof spec.path === "string" ? undefined : spec.path
   let clients = 0
+  const watched: Record<string, number> = {}
+  const count = (_status: number, _body: string, _context: object, headers: Record<string, unknown> | undefined) => {
+    const value = xCacheOf(headers)
+    watched[value] = (watched[value] ?? 0) + 1
+  }
   const result = await autocannon({
     url: spec.base + (typeof spec.path === "string" ? spec.path : "/"),
     connections: spec.connections,
@@ -51,10 +65,12 @@ export const runLoad = async (spec: LoadSpec): Promise<LoadResult> => {
           setupClient: (client: autocannon.Client) => {
             const offset = Math.floor((clients++ * rotation.sequence.length) / spec.connections)
             client.setRequests(
-              Array.from({ length: PER_CONNECTION }, (_, i) => ({
-                method: "GET" as const,
-                path: rotation.paths[rotation.sequence[(offset + i) % rotation.sequence.length]!]!
-              }))
+              Array.from({ length: PER_CONNECTION }, (_, i) => {
+                const path = rotation.paths[rotation.sequence[(offset + i) % rotation.sequence.length]!]!
+                return spec.watch?.(path) === true
+                  ? { method: "GET" as const, path, onResponse: count }
+                  : { method: "GET" as const, path }
+              })
             )
           }
         })
@@ -70,6 +86,7 @@ export const runLoad = async (spec: LoadSpec): Promise<LoadResult> => {
     max: result.latency.max,
     errors: result.errors,
     timeouts: result.timeouts,
-    non2xx: result.non2xx
+    non2xx: result.non2xx,
+    watched
   }
 }

@@ -60,6 +60,73 @@ const crossesCutover = (url: string, cutover: IsoDate): boolean => {
   return from !== null && to !== null && from < cutover && cutover <= to
 }
 
+/** Answers served from the cache (hits and stale) and misses: cache lookups, as counted by the server or a client. */
+export interface CacheTally {
+  readonly served: number
+  readonly misses: number
+}
+
+/** The mixed workload's load: `urls` sent in a seeded Zipf order over `connections` connections. */
+export interface MixedLoad {
+  /** Names the runs in the progress lines. */
+  readonly label: string
+  readonly base: string
+  /** The server's counters are read through it before and after each run. */
+  readonly client: OneConnection
+  readonly urls: ReadonlyArray<string>
+  readonly connections: number
+  readonly durationS: number
+  readonly repeats: number
+  /** Paths whose answers' `X-Cache` each run counts (`LoadResult.watched`). */
+  readonly watch?: (path: string) => boolean
+  /** Cache lookups by other clients of the server so far (cumulative): left out of the runs' hit rates. */
+  readonly others?: () => CacheTally
+}
+
+/**
+ * A warm-up run, then `repeats` measured runs by autocannon, each bracketed by the server's cache and pool
+ * counters.
+ */
+export const runMixed = async (
+  load: MixedLoad
+): Promise<{ readonly warmupS: number; readonly runs: ReadonlyArray<MixedRun> }> => {
+  const rotation = { paths: load.urls, sequence: zipfSequence(load.urls.length, 100_000) }
+  const spec = {
+    base: load.base,
+    path: rotation,
+    connections: load.connections,
+    headers: BROWSER_HEADERS,
+    ...(load.watch === undefined ? {} : { watch: load.watch })
+  }
+  const others = load.others ?? (() => ({ served: 0, misses: 0 }))
+  const warmupS = Math.max(1, Math.round(load.durationS / 4))
+  progress(`${load.label}: ${load.urls.length} distinct URLs; warm-up ${warmupS} s at ${load.connections} connections`)
+  await runLoad({ ...spec, durationS: warmupS })
+  const runs: Array<MixedRun> = []
+  for (let i = 1; i <= load.repeats; i++) {
+    const before = await counters(load.client)
+    const othersBefore = others()
+    const result = await runLoad({ ...spec, durationS: load.durationS })
+    const after = await counters(load.client)
+    const othersAfter = others()
+    const served = after.hits - before.hits + (after.stale - before.stale) - (othersAfter.served - othersBefore.served)
+    const misses = after.misses - before.misses - (othersAfter.misses - othersBefore.misses)
+    runs.push({
+      ...result,
+      hitRate: (100 * served) / Math.max(1, served + misses),
+      misses,
+      poolTimeouts: after.poolTimeouts - before.poolTimeouts,
+      poolRejections: after.poolRejections - before.poolRejections
+    })
+    progress(
+      `${load.label} ${i}/${load.repeats}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, ` +
+        `p99 ${result.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}, ` +
+        `hit rate ${runs.at(-1)!.hitRate.toFixed(1)} %`
+    )
+  }
+  return { warmupS, runs }
+}
+
 /**
  * The mixed workload against a server with the cache on: the seeded list of distinct URLs (follow-up cursors
  * fetched first), sent in a seeded Zipf order by autocannon over `connections` connections; a warm-up run, then
@@ -78,30 +145,9 @@ export const measureMixed = async (
   }
 ): Promise<MixedResult> => {
   const { urls, kinds } = await resolveWorkload(client, buildWorkload(profile, cutover, settings.distinct))
-  const rotation = { paths: urls, sequence: zipfSequence(urls.length, 100_000) }
-  const spec = { base, path: rotation, connections: settings.connections, headers: BROWSER_HEADERS }
-  const warmupS = Math.max(1, Math.round(settings.durationS / 4))
-  progress(`mixed workload: ${urls.length} distinct URLs; warm-up ${warmupS} s at ${settings.connections} connections`)
-  await runLoad({ ...spec, durationS: warmupS })
-  const runs: Array<MixedRun> = []
-  for (let i = 1; i <= settings.repeats; i++) {
-    const before = await counters(client)
-    const load = await runLoad({ ...spec, durationS: settings.durationS })
-    const after = await counters(client)
-    const served = after.hits - before.hits + (after.stale - before.stale)
-    const misses = after.misses - before.misses
-    runs.push({
-      ...load,
-      hitRate: (100 * served) / Math.max(1, served + misses),
-      misses,
-      poolTimeouts: after.poolTimeouts - before.poolTimeouts,
-      poolRejections: after.poolRejections - before.poolRejections
-    })
-    progress(
-      `mixed workload ${i}/${settings.repeats}: ${Math.round(load.rps)} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
-        `errors ${load.errors}, non-2xx ${load.non2xx}, hit rate ${runs.at(-1)!.hitRate.toFixed(1)} %`
-    )
-  }
+  const { connections, durationS, repeats } = settings
+  const load = { label: "mixed workload", base, client, urls, connections, durationS, repeats }
+  const { warmupS, runs } = await runMixed(load)
   return {
     distinct: urls.length,
     kinds,

@@ -42,10 +42,13 @@ command, plus one SVG chart (baseline vs optimized vs floors per endpoint, log s
 Steps: data (built once, cached) → bundles of the current sources (.bench/app, .bench/worker) → the optimized
 service with the cache off and on, the HTTP floor and the database floor (in process) side by side: pass by
 pass, each in turn asked every shape (latency per shape), then export (cache off), hot path vs bare
-node:http and the mixed workload (cache on) → in process: pragmas, cross-DB halves through the read pool →
-baseline (reference engine on the un-migrated copies) → start-up spawns → report. Servers are child
-processes on loopback ports; load comes from autocannon's programmatic API.
-A full run on the benchmark-scale data took 6-7 minutes here (--repeats 3), most of it the baseline's scans.
+node:http and the mixed workload (cache on) → reads under writes: the mixed workload (cache on) on a copy
+of the live file while an outside loader process commits a record dated today every 200 ms (each through
+a connection of its own) and a probe times each commit's first answer → in process: pragmas, cross-DB
+halves through the read pool → baseline (reference engine on the un-migrated copies) → start-up spawns →
+report. Servers are child processes on loopback ports; load comes from autocannon's programmatic API.
+A full run on the benchmark-scale data took 6-7 minutes here (--repeats 3), most of it the baseline's scans,
+before reads under writes was added: it adds a copy of the live file, a warm-up and --repeats runs.
 
 Options:
   --quick            smoke run (< 1 min): seeds small data into a temp dir, 2 s loads, 1 repeat
@@ -53,13 +56,14 @@ Options:
                      runs it; the bench bundles the current sources into .bench/app/ first)
   --out FILE         report path [BENCHMARKS.md; quick: a temp file]
   --chart FILE       chart path [the report's path with .svg instead of .md]
-  --duration S       seconds of each load run; warm-ups and the hot path take a quarter and a half [20; quick 2]
+  --duration S       seconds of each load run (the mixed workload, alone and under writes); warm-ups and the
+                     hot path take a quarter and a half [20; quick 2]
   --connections N    connections of the load runs [100]
   --repeats N        repeats of every measurement; the report gives medians [5; quick 1]
   --samples N        timed passes over the shapes for the optimized service and the HTTP floor, after
                      ${WARM_PASSES} untimed ones (quick: 1; the baseline's requests take seconds: it gets --repeats
                      after one) [25; quick 2]
-  --distinct N       distinct URLs in the mixed workload [300; quick 60]
+  --distinct N       distinct URLs in the mixed workload (alone and under writes) [300; quick 60]
   --data-dir DIR     data cache [./.bench/data; quick: a temp dir]. Holds raw/live.db, raw/archive.db
                      (un-migrated, for the baseline) and migrated/live.db, migrated/archive.db. Whatever is
                      absent is built: raw by the seed generator, migrated as a copy of raw, then migrated.

@@ -4,6 +4,7 @@ import { notesSection } from "./Notes.js"
 import { previousSection } from "./Previous.js"
 import { baselineSection, floorsSection } from "./ReportLatency.js"
 import { crossDbSection, exportSection, loadSection, pragmaSection, startupSection } from "./ReportLoad.js"
+import { underWritesSection } from "./ReportUnderWrites.js"
 import { type BenchResults, serviceCommand } from "./Results.js"
 import { int, mb } from "./Stats.js"
 import { evaluateTargets, verdictCell } from "./Targets.js"
@@ -16,6 +17,7 @@ export const REPORT_SECTIONS = [
   "## 1. Baseline vs optimized",
   "## 2. Floors",
   "## 3. Under load",
+  "## 3b. Reads under writes",
   "## 4. Parallel cross-DB execution",
   "## 5. Large results: export",
   "## Start-up",
@@ -99,6 +101,7 @@ export const renderReport = (r: BenchResults, chartPath: string): string => {
       baselineSection(r),
       floorsSection(r),
       loadSection(r),
+      underWritesSection(r),
       crossDbSection(r),
       exportSection(r),
       startupSection(r),

@@ -1,25 +1,48 @@
 import { section, table } from "./Markdown.js"
+import type { MixedRun } from "./Mixed.js"
 import { type BenchResults, serviceCommand } from "./Results.js"
 import { int, mb, median, ms, pct, ratio } from "./Stats.js"
 
+/** One column of a table of load runs: its header (a trailing space right-aligns it) and its figure. */
+export interface RunColumn<R> {
+  readonly head: string
+  readonly value: (run: R) => number
+  readonly format: (value: number) => string
+}
+
+/** A row per run, then the medians. */
+export const runsTable = <R>(runs: ReadonlyArray<R>, columns: ReadonlyArray<RunColumn<R>>): string =>
+  table(
+    ["run", ...columns.map((c) => c.head)],
+    [
+      ...runs.map((run, i) => [String(i + 1), ...columns.map((c) => c.format(c.value(run)))]),
+      ["**median**", ...columns.map((c) => c.format(median(runs.map(c.value))))]
+    ]
+  )
+
+const megabytes = (bytes: number) => (bytes / 1048576).toFixed(1)
+
+/** The columns of a mixed-workload run up to its hit rate, and its cache misses and worker figures. */
+export const LOAD_COLUMNS: ReadonlyArray<RunColumn<MixedRun>> = [
+  { head: "req/s ", value: (x) => x.rps, format: int },
+  { head: "MB/s ", value: (x) => x.bytesPerS, format: megabytes },
+  { head: "p50 ms ", value: (x) => x.p50, format: ms },
+  { head: "p99 ms ", value: (x) => x.p99, format: ms },
+  { head: "max ms ", value: (x) => x.max, format: ms },
+  { head: "errors ", value: (x) => x.errors, format: int },
+  { head: "timeouts ", value: (x) => x.timeouts, format: int },
+  { head: "non-2xx ", value: (x) => x.non2xx, format: int },
+  { head: "hit rate ", value: (x) => x.hitRate, format: pct }
+]
+
+export const POOL_COLUMNS: ReadonlyArray<RunColumn<MixedRun>> = [
+  { head: "misses ", value: (x) => x.misses, format: int },
+  { head: "worker deadline passed ", value: (x) => x.poolTimeouts, format: int },
+  { head: "pool refusals ", value: (x) => x.poolRejections, format: int }
+]
+
 export const loadSection = (r: BenchResults): string => {
   const m = r.mixed
-  const row = (name: string, x: (typeof m.runs)[number]) => [
-    name,
-    int(x.rps),
-    (x.bytesPerS / 1048576).toFixed(1),
-    ms(x.p50),
-    ms(x.p99),
-    ms(x.max),
-    int(x.errors),
-    int(x.timeouts),
-    int(x.non2xx),
-    pct(x.hitRate),
-    int(x.misses),
-    int(x.poolTimeouts),
-    int(x.poolRejections)
-  ]
-  const med = (f: (x: (typeof m.runs)[number]) => number) => median(m.runs.map(f))
   const kinds = Object.entries(m.kinds)
     .map(([k, n]) => `${n} ${k}`)
     .join(", ")
@@ -31,41 +54,7 @@ export const loadSection = (r: BenchResults): string => {
       "autocannon latencies (whole ms), each connection cycling through its own slice of the Zipf sequence. Hit rate: cache hits and stale answers over all lookups, from " +
       "`/metrics/cache` before and after each run. Worker deadline passed: `pool_timeouts` from `/metrics` " +
       "(a request that waited for or ran on a worker longer than `QUERY_TIMEOUT_MS`).",
-    table(
-      [
-        "run",
-        "req/s ",
-        "MB/s ",
-        "p50 ms ",
-        "p99 ms ",
-        "max ms ",
-        "errors ",
-        "timeouts ",
-        "non-2xx ",
-        "hit rate ",
-        "misses ",
-        "worker deadline passed ",
-        "pool refusals "
-      ],
-      [
-        ...m.runs.map((x, i) => row(String(i + 1), x)),
-        [
-          "**median**",
-          int(med((x) => x.rps)),
-          (med((x) => x.bytesPerS) / 1048576).toFixed(1),
-          ms(med((x) => x.p50)),
-          ms(med((x) => x.p99)),
-          ms(med((x) => x.max)),
-          int(med((x) => x.errors)),
-          int(med((x) => x.timeouts)),
-          int(med((x) => x.non2xx)),
-          pct(med((x) => x.hitRate)),
-          int(med((x) => x.misses)),
-          int(med((x) => x.poolTimeouts)),
-          int(med((x) => x.poolRejections))
-        ]
-      ]
-    )
+    runsTable(m.runs, [...LOAD_COLUMNS, ...POOL_COLUMNS])
   )
 }
 

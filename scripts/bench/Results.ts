@@ -9,6 +9,7 @@ import type { Machine } from "./Machine.js"
 import type { MixedResult } from "./Mixed.js"
 import type { BenchOptions } from "./Options.js"
 import type { PragmaConfigResult } from "./Pragmas.js"
+import type { ReadsUnderWritesResult } from "./ReadsUnderWrites.js"
 import type { Endpoint } from "./Shapes.js"
 import type { StartSample } from "./Startup.js"
 import { median, percentile } from "./Stats.js"
@@ -35,6 +36,7 @@ export interface BenchResults {
   readonly dbFloor: ReadonlyMap<string, ReadonlyArray<number>>
   readonly hotPath: HotPathResult
   readonly mixed: MixedResult
+  readonly readsUnderWrites: ReadsUnderWritesResult
   readonly crossDb: CrossDbResult
   readonly exportPath: string
   readonly exportRuns: ReadonlyArray<ExportRun>

@@ -47,7 +47,7 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 const ready = async (url: string): Promise<boolean> => {
   try {

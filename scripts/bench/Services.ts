@@ -15,6 +15,8 @@ export interface ServiceSetup {
   readonly logDir: string
   /** Keep the shipped `CACHE_WARMUP` (on) instead of turning it off for measurement. */
   readonly shippedWarmup?: boolean
+  /** `CHANGE_POLL_MS`, where a comparison depends on it (the service's default otherwise). */
+  readonly changePollMs?: number
 }
 
 /** The Node flags `npm start` gives the service (package.json's start script, between `node` and the bundle). */
@@ -38,6 +40,7 @@ export const serviceSpawn = (setup: ServiceSetup): SpawnOptions => ({
     QUERY_ENGINE: setup.engine,
     CACHE_ENABLED: String(setup.cache),
     ...(setup.shippedWarmup === true ? {} : { CACHE_WARMUP: "false" }),
+    ...(setup.changePollMs === undefined ? {} : { CHANGE_POLL_MS: String(setup.changePollMs) }),
     POOL_WORKER_MODE: "bundle",
     POOL_WORKER_BUNDLE: setup.bundles.worker,
     SHUTDOWN_GRACE_MS: "1000"

@@ -1,6 +1,6 @@
 import { type BenchResults, shapeP50, shapeVerdicts } from "./Results.js"
 import { TWO_YEAR_MONTHLY } from "./Shapes.js"
-import { int, mb, median, ms, pct, ratio, sum } from "./Stats.js"
+import { int, mb, median, ms, pct, percentile, ratio, sum } from "./Stats.js"
 
 export interface TargetRow {
   readonly what: string
@@ -31,6 +31,15 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
   const exportRows = median(r.exportRuns.map((x) => x.rows))
   const rowsPerS = median(r.exportRuns.map((x) => x.rowsPerS))
   const peak = Math.max(...r.exportRuns.map((x) => x.peakAnon))
+  const writes = r.readsUnderWrites
+  const writesP99 = median(writes.runs.map((x) => x.p99))
+  const writesErrors = sum(writes.runs.map((x) => x.errors))
+  const writesNon2xx = sum(writes.runs.map((x) => x.non2xx))
+  const probeFailures = writes.freshness.probeFailures.length
+  const writesHitRate = median(writes.runs.map((x) => x.hitRate))
+  const todayHitRate = median(writes.runs.map((x) => x.todayHitRate))
+  const lagP99 = percentile(writes.freshness.lagsMs, 99)
+  const lagLimit = writes.pollMs + 250
   const starts = r.starts.filter((s) => s.label === "service (shipped settings)")
   const start = median(
     (starts.length > 0 ? starts : r.starts.filter((s) => s.label.startsWith("service"))).map((s) => s.ms)
@@ -94,6 +103,28 @@ export const evaluateTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
       target: "serving in ≤ 1 s",
       measured: `${ms(start)} ms to the first 200 of /health (median)`,
       pass: start <= 1000
+    },
+    {
+      what: `reads under writes: the mixed workload while an outside process commits every ${writes.loaderIntervalMs} ms (§3b)`,
+      target: `p99 ≤ 25 ms, zero errors at ${r.options.connections} connections`,
+      measured:
+        `p99 ${ms(writesP99)} ms, ${int(writesErrors)} errors, ${int(writesNon2xx)} non-2xx, ` +
+        `${int(probeFailures)} failed probes`,
+      pass: writesP99 <= 25 && writesErrors === 0 && writesNon2xx === 0 && probeFailures === 0
+    },
+    {
+      what: "reads under writes: cache hit rate, overall and on the answers covering today",
+      target: "≥ 97 %",
+      measured: `${pct(writesHitRate)} overall, ${pct(todayHitRate)} covering today`,
+      pass: writesHitRate >= 97 && todayHitRate >= 97
+    },
+    {
+      what: "reads under writes: freshness lag, commit to the first answer holding it",
+      target: `p99 ≤ \`CHANGE_POLL_MS\` + 250 ms = ${int(lagLimit)} ms, every commit seen`,
+      measured:
+        `p99 ${ms(lagP99)} ms over ${int(writes.freshness.lagsMs.length)} commits seen, ` +
+        `${int(writes.freshness.neverSeen)} never seen`,
+      pass: writes.freshness.commits > 0 && writes.freshness.neverSeen === 0 && lagP99 <= lagLimit
     }
   ]
 }

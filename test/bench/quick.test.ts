@@ -11,6 +11,25 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "bench-quick-test-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+/** The body rows of the first Markdown table in `text` whose header starts with `head`, as trimmed cells. */
+const tableRows = (text: string, head: string): Array<Array<string>> => {
+  const lines = text.split("\n")
+  const at = lines.findIndex((l) => l.startsWith(`| ${head}`))
+  const rows: Array<Array<string>> = []
+  for (const line of at < 0 ? [] : lines.slice(at + 2)) {
+    if (!line.startsWith("|")) break
+    rows.push(
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim())
+    )
+  }
+  return rows
+}
+
+const figure = (cell: string | undefined): number => Number((cell ?? "").replace(/[,%\s]/g, ""))
+
 /** Runs the bench script as a child process, killed if it outlives `timeoutMs`. */
 const bench = (args: ReadonlyArray<string>, timeoutMs: number) =>
   new Promise<{ code: number | null; output: string; seconds: number }>((resolve) => {
@@ -52,8 +71,24 @@ describe("scripts/bench.ts", () => {
     }
     expect(report).toContain("node --import tsx scripts/bench.ts --quick --out")
     const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## 1."))
-    expect(targets.match(/\|\s*(\*\*(pass|FAIL)\*\*|n\/a)\s*\|$/gm)?.length).toBe(8)
+    expect(targets.match(/\|\s*(\*\*(pass|FAIL)\*\*|n\/a)\s*\|$/gm)?.length).toBe(11)
     expect(report).toContain("![baseline vs optimized vs floors per endpoint](report.svg)")
+
+    // Reads under writes: the load runs' figures and the outside loader's commits, each seen or counted as not.
+    const underWrites = report.slice(report.indexOf("## 3b."), report.indexOf("## 4."))
+    const median = tableRows(underWrites, "run").find((row) => row[0] === "**median**") ?? []
+    const [rps, , p50, p99, , errors, , non2xx, hitRate, todayHitRate, todayAnswers] = median.slice(1).map(figure)
+    for (const value of [p50, p99, errors, non2xx, hitRate, todayHitRate]) expect(value).toBeGreaterThanOrEqual(0)
+    expect(rps).toBeGreaterThan(0)
+    expect(todayAnswers).toBeGreaterThan(0)
+    const [commits, failed, seen, neverSeen, lagP50, lagP99, , , probes] = (
+      tableRows(underWrites, "commits")[0] ?? []
+    ).map(figure)
+    expect(commits).toBeGreaterThan(0)
+    expect(failed).toBeGreaterThanOrEqual(0)
+    expect(seen + neverSeen).toBe(commits)
+    if (seen > 0) expect(lagP99).toBeGreaterThanOrEqual(lagP50)
+    expect(probes).toBeGreaterThan(0)
 
     const chart = readFileSync(join(dir, "report.svg"), "utf8")
     expect(chart.startsWith("<svg")).toBe(true)
