@@ -1,0 +1,103 @@
+/**
+ * A bounded-staleness checker for a history of one sequential writer and the service's answers, in the manner of
+ * Jepsen's checkers. The writer's commits are strictly ordered, so the data goes through states 0 (before the
+ * first commit), 1, 2, …, and state n exists from commit n until commit n + 1. Each commit is known only by a
+ * window (just before it started, just after it returned), so state n may exist at any moment of
+ * [start of commit n, end of commit n + 1]. An answer requested at `start` and received at `end` is valid iff it
+ * equals the value of a state that may exist at some moment of [start − bound, end]. Values are canonical texts
+ * (e.g. JSON of the answer's rows), compared for equality.
+ */
+
+/** Times in ms on one clock (Date.now() and python's time.time() share one). */
+export interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+export interface Answer extends Span {
+  readonly value: string
+}
+
+export interface History {
+  /** What an answer must equal in state n, for n = 0 … commits.length. */
+  readonly states: ReadonlyArray<string>
+  /** Commit n is `commits[n - 1]`; each one starts after the one before it returned. */
+  readonly commits: ReadonlyArray<Span>
+}
+
+export interface Violation {
+  readonly answer: Answer
+  /** The states the answer could have shown: [lo, hi]. */
+  readonly possible: readonly [number, number]
+  /** The states whose value it equals: all below `lo` is stale, all above `hi` from the future, none is wrong. */
+  readonly matching: ReadonlyArray<number>
+}
+
+export interface Lag {
+  /** A commit that changed the value (state n differs from state n − 1). */
+  readonly commit: number
+  /** Ms from its end to the end of the first answer that could only show it or a later state; undefined if none. */
+  readonly ms: number | undefined
+}
+
+const assertWellFormed = ({ commits, states }: History): void => {
+  if (states.length !== commits.length + 1) throw new Error(`${states.length} states for ${commits.length} commits`)
+  commits.forEach((c, i) => {
+    const previous = commits[i - 1]
+    if (c.end < c.start || (previous !== undefined && c.start < previous.end))
+      throw new Error(`commit ${i + 1} overlaps the one before it or ends before it starts`)
+  })
+}
+
+/** The states that may exist at some moment of [answer.start − boundMs, answer.end], as [lo, hi]. */
+export const possibleStates = (commits: ReadonlyArray<Span>, answer: Span, boundMs: number): [number, number] => {
+  // State n needs commit n + 1 to end no earlier than the window's start, and commit n to start no later than its end.
+  let lo = 0
+  while (lo < commits.length && commits[lo]!.end < answer.start - boundMs) lo++
+  let hi = lo
+  while (hi < commits.length && commits[hi]!.start <= answer.end) hi++
+  return [lo, hi]
+}
+
+/** For each value, the states that have it, in order. */
+const statesByValue = (states: ReadonlyArray<string>): Map<string, Array<number>> => {
+  const index = new Map<string, Array<number>>()
+  states.forEach((value, n) => {
+    const seen = index.get(value)
+    if (seen === undefined) index.set(value, [n])
+    else seen.push(n)
+  })
+  return index
+}
+
+/** The answers that equal no state possible within their window, each with what they did equal. */
+export const violations = (history: History, answers: ReadonlyArray<Answer>, boundMs: number): Array<Violation> => {
+  assertWellFormed(history)
+  const byValue = statesByValue(history.states)
+  return answers.flatMap((answer) => {
+    const possible = possibleStates(history.commits, answer, boundMs)
+    const matching = byValue.get(answer.value) ?? []
+    return matching.some((n) => n >= possible[0] && n <= possible[1]) ? [] : [{ answer, possible, matching }]
+  })
+}
+
+/**
+ * How soon each commit that changed the value was seen: the first valid answer whose earliest possible matching
+ * state is that commit's or a later one. (An answer equal to both an older and a newer possible state shows
+ * only the older.)
+ */
+export const visibilityLags = (history: History, answers: ReadonlyArray<Answer>, boundMs: number): Array<Lag> => {
+  assertWellFormed(history)
+  const byValue = statesByValue(history.states)
+  const shown = answers.flatMap((answer) => {
+    const [lo, hi] = possibleStates(history.commits, answer, boundMs)
+    const earliest = byValue.get(answer.value)?.find((n) => n >= lo && n <= hi)
+    return earliest === undefined ? [] : [{ end: answer.end, earliest }]
+  })
+  return history.commits.flatMap((commit, i) => {
+    const n = i + 1
+    if (history.states[n] === history.states[n - 1]) return []
+    const first = shown.reduce((min, s) => (s.earliest >= n ? Math.min(min, s.end) : min), Infinity)
+    return [{ commit: n, ms: first === Infinity ? undefined : Math.max(0, first - commit.end) }]
+  })
+}
