@@ -1,6 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as fc from "effect/FastCheck"
-import { type Answer, type History, type Span, possibleStates, violations, visibilityLags } from "./Staleness.js"
+import {
+  type Answer,
+  type History,
+  type Span,
+  possibleStates,
+  staleness,
+  violations,
+  visibilityLags
+} from "./Staleness.js"
 
 const BOUND = 50
 
@@ -68,6 +76,15 @@ describe("bounded-staleness checker", () => {
     ])
   })
 
+  it("staleness: the least bound that makes an answer valid", () => {
+    expect(staleness(history, answer(0, 5, "a"))).toBe(0)
+    // State 2 was replaced by commit 3, which ended at 60.
+    expect(staleness(history, answer(111, 115, "c"))).toBe(51)
+    expect(staleness(history, answer(1000, 1010, "d"))).toBe(0)
+    expect(staleness(history, answer(0, 29, "c"))).toBeUndefined()
+    expect(staleness(history, answer(0, 1000, "x"))).toBeUndefined()
+  })
+
   it("refuses a history whose commits overlap (not one sequential writer)", () => {
     const overlapping = {
       states: ["a", "b", "c"],
@@ -117,6 +134,18 @@ describe("bounded-staleness checker", () => {
       expect(flagged).toEqual(answers.filter((a) => !validByDefinition(history, a, bound)))
     },
     { fastCheck: { numRuns: 2000 } }
+  )
+
+  it.prop(
+    "an answer is valid under a bound exactly when its staleness is within it",
+    [historyAndAnswers],
+    ([{ answers, bound, history }]) => {
+      for (const a of answers) {
+        const least = staleness(history, a)
+        expect(violations(history, [a], bound).length === 0).toBe(least !== undefined && least <= bound)
+      }
+    },
+    { fastCheck: { numRuns: 1000 } }
   )
 
   it.prop(

@@ -25,8 +25,8 @@ export interface History {
   readonly commits: ReadonlyArray<Span>
 }
 
-export interface Violation {
-  readonly answer: Answer
+export interface Violation<A extends Answer = Answer> {
+  readonly answer: A
   /** The states the answer could have shown: [lo, hi]. */
   readonly possible: readonly [number, number]
   /** The states whose value it equals: all below `lo` is stale, all above `hi` from the future, none is wrong. */
@@ -71,7 +71,11 @@ const statesByValue = (states: ReadonlyArray<string>): Map<string, Array<number>
 }
 
 /** The answers that equal no state possible within their window, each with what they did equal. */
-export const violations = (history: History, answers: ReadonlyArray<Answer>, boundMs: number): Array<Violation> => {
+export const violations = <A extends Answer>(
+  history: History,
+  answers: ReadonlyArray<A>,
+  boundMs: number
+): Array<Violation<A>> => {
   assertWellFormed(history)
   const byValue = statesByValue(history.states)
   return answers.flatMap((answer) => {
@@ -79,6 +83,23 @@ export const violations = (history: History, answers: ReadonlyArray<Answer>, bou
     const matching = byValue.get(answer.value) ?? []
     return matching.some((n) => n >= possible[0] && n <= possible[1]) ? [] : [{ answer, possible, matching }]
   })
+}
+
+/**
+ * The least bound under which `answer` is valid: how much older than its request the data it shows may be; 0 for
+ * an answer as fresh as can be, undefined for one that no bound makes valid (from the future, or no state's).
+ */
+export const staleness = (history: History, answer: Answer): number | undefined => {
+  assertWellFormed(history)
+  const { commits, states } = history
+  let least: number | undefined
+  states.forEach((value, n) => {
+    if (value !== answer.value || (n > 0 && commits[n - 1]!.start > answer.end)) return
+    const replaced = n === commits.length ? Infinity : commits[n]!.end
+    const needed = Math.max(0, answer.start - replaced)
+    least = least === undefined ? needed : Math.min(least, needed)
+  })
+  return least
 }
 
 /**
