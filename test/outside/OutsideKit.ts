@@ -286,8 +286,9 @@ export interface ScenarioResult<A> {
 /**
  * Files, the service on them, the readers and the sidecar watch; then the writer and `alongside` to their end,
  * and VISIBLE_MS more of reading. Asserts, all at once: no answer but 200, -wal/-shm always there, no answer
- * outside the freshness bound, every commit seen within VISIBLE_MS in every shape it changed, the last state
- * equal to a direct count by another process, both files intact. Logs and returns the figures.
+ * outside the freshness bound, every commit shown to every request from VISIBLE_MS after it on (in every shape it
+ * changed), the last state equal to a direct count by another process, both files intact. Logs and returns the
+ * figures.
  */
 export const runScenario = <A>(scenario: Scenario<A>) =>
   Effect.gen(function* () {
@@ -320,7 +321,8 @@ export const runScenario = <A>(scenario: Scenario<A>) =>
     const commits = written.slice(1).map(({ start, end }) => ({ start, end }))
     const histories: Record<string, History> = {}
     const problems = { non200: [] as Array<string>, violations: [] as Array<string>, late: [] as Array<string> }
-    const lagsOfCommit = new Map<number, Array<number>>()
+    // Per commit, its slowest shape's lags: to every request seeing it, to the first answer showing it.
+    const lagsOfCommit = new Map<number, { every: number; first: number }>()
     let stalest = 0
     for (const shape of shapes) {
       const history: History = { states: written.map((w) => JSON.stringify(w.state[shape.name])), commits }
@@ -334,22 +336,30 @@ export const runScenario = <A>(scenario: Scenario<A>) =>
         )
       for (const a of answers) stalest = Math.max(stalest, staleness(history, a) ?? 0)
       for (const lag of visibilityLags(history, answers, BOUND_MS)) {
-        if (lag.ms === undefined || lag.ms > VISIBLE_MS)
-          problems.late.push(`commit ${lag.commit} in ${shape.name}: ${lag.ms === undefined ? "never" : lag.ms} ms`)
-        lagsOfCommit.set(lag.commit, [...(lagsOfCommit.get(lag.commit) ?? []), lag.ms ?? Infinity])
+        // Late: never shown, or a request this long after the commit still not shown it (slow answers are not late).
+        if (lag.first === undefined || lag.every > VISIBLE_MS)
+          problems.late.push(
+            `commit ${lag.commit} in ${shape.name}: ${lag.first === undefined ? "never" : lag.every} ms`
+          )
+        const slowest = lagsOfCommit.get(lag.commit) ?? { every: 0, first: 0 }
+        lagsOfCommit.set(lag.commit, {
+          every: Math.max(slowest.every, lag.first === undefined ? Infinity : lag.every),
+          first: Math.max(slowest.first, lag.first ?? Infinity)
+        })
       }
     }
     const last = written[written.length - 1]!.state
-    // The run's figures: each commit's lag is its slowest shape's.
-    const lags = [...lagsOfCommit.values()].map((ms) => Math.max(...ms))
-    const visible = lags.filter((ms) => ms <= VISIBLE_MS).length
+    const lags = [...lagsOfCommit.values()]
+    const visible = lags.filter((lag) => lag.every <= VISIBLE_MS).length
     const cached = readers.answers.filter((a) => a.cache === "HIT" || a.cache === "STALE").length
     const computed = readers.answers.filter((a) => a.cache === "MISS").length
-    const ms = (p: number) => Math.round(percentile(lags, p))
+    const figures = (values: ReadonlyArray<number>) =>
+      [50, 99, 100].map((p) => Math.round(percentile(values, p))).join(" / ")
     const took = readers.answers.map((a) => a.end - a.start)
     const report =
       `${scenario.name}: ${commits.length} commits, ${visible} visible within ${VISIBLE_MS} ms in every shape ` +
-      `they changed, lag p50 ${ms(50)} / p99 ${ms(99)} / max ${ms(100)} ms; ${readers.answers.length} answers ` +
+      `they changed; lag p50 / p99 / max: to every request seeing it ${figures(lags.map((l) => l.every))} ms, ` +
+      `to the first answer showing it ${figures(lags.map((l) => l.first))} ms; ${readers.answers.length} answers ` +
       `(${cached} from the cache, ${computed} computed; took p99 ${percentile(took, 99)} / max ${Math.max(...took)} ` +
       `ms), the stalest ${Math.round(stalest)} ms older than its request (bound ${BOUND_MS}), ` +
       `${problems.violations.length} violations, ${problems.late.length} late, ${problems.non200.length} non-200, ` +

@@ -61,18 +61,18 @@ describe("bounded-staleness checker", () => {
     ])
   })
 
-  it("lags: from each changing commit's end to the first answer that can only show it or later", () => {
+  it("lags: from a changing commit's end to the first answer showing it, to the last request not shown it", () => {
     const repeated: History = { ...history, states: ["a", "b", "b", "c"] }
     const answers = [answer(21, 25, "a"), answer(22, 30, "b"), answer(90, 130, "b"), answer(61, 70, "c")]
-    // Commit 2 left the value as it was: nothing to see.
+    // Commit 2 left the value as it was: nothing to see. Commit 3 (ended at 60) was not shown to the request of 90.
     expect(visibilityLags(repeated, answers, BOUND)).toEqual([
-      { commit: 1, ms: 10 },
-      { commit: 3, ms: 10 }
+      { commit: 1, first: 10, every: 1 },
+      { commit: 3, first: 10, every: 30 }
     ])
-    expect(visibilityLags(history, [answer(0, 5, "a")], BOUND).map((lag) => lag.ms)).toEqual([
-      undefined,
-      undefined,
-      undefined
+    expect(visibilityLags(history, [answer(0, 5, "a")], BOUND)).toEqual([
+      { commit: 1, first: undefined, every: 0 },
+      { commit: 2, first: undefined, every: 0 },
+      { commit: 3, first: undefined, every: 0 }
     ])
   })
 
@@ -144,6 +144,17 @@ describe("bounded-staleness checker", () => {
         const least = staleness(history, a)
         expect(violations(history, [a], bound).length === 0).toBe(least !== undefined && least <= bound)
       }
+    },
+    { fastCheck: { numRuns: 1000 } }
+  )
+
+  it.prop(
+    "with no violation, every request from the bound after a commit on was shown it",
+    [historyAndAnswers],
+    ([{ answers, bound, history }]) => {
+      const flagged = new Set(violations(history, answers, bound).map((v) => v.answer))
+      const valid = answers.filter((a) => !flagged.has(a))
+      for (const lag of visibilityLags(history, valid, bound)) expect(lag.every).toBeLessThanOrEqual(bound)
     },
     { fastCheck: { numRuns: 1000 } }
   )

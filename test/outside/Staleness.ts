@@ -33,11 +33,13 @@ export interface Violation<A extends Answer = Answer> {
   readonly matching: ReadonlyArray<number>
 }
 
+/** How soon a commit that changed the value (state n differs from state n − 1) was seen, in ms from its end. */
 export interface Lag {
-  /** A commit that changed the value (state n differs from state n − 1). */
   readonly commit: number
-  /** Ms from its end to the end of the first answer that could only show it or a later state; undefined if none. */
-  readonly ms: number | undefined
+  /** To the end of the first answer that showed it; undefined if none did. */
+  readonly first: number | undefined
+  /** To the start of the last request whose answer did not show it (0 if none): every later request saw it. */
+  readonly every: number
 }
 
 const assertWellFormed = ({ commits, states }: History): void => {
@@ -103,22 +105,26 @@ export const staleness = (history: History, answer: Answer): number | undefined 
 }
 
 /**
- * How soon each commit that changed the value was seen: the first valid answer whose earliest possible matching
- * state is that commit's or a later one. (An answer equal to both an older and a newer possible state shows
- * only the older.)
+ * How soon each commit that changed the value was seen. An answer shows commit n when the earliest state it may
+ * show (possible within its window and equal to it) is n or later; an answer equal to both an older and a newer
+ * possible state shows only the older, and an invalid answer shows nothing.
  */
 export const visibilityLags = (history: History, answers: ReadonlyArray<Answer>, boundMs: number): Array<Lag> => {
   assertWellFormed(history)
   const byValue = statesByValue(history.states)
-  const shown = answers.flatMap((answer) => {
+  const judged = answers.map((answer) => {
     const [lo, hi] = possibleStates(history.commits, answer, boundMs)
-    const earliest = byValue.get(answer.value)?.find((n) => n >= lo && n <= hi)
-    return earliest === undefined ? [] : [{ end: answer.end, earliest }]
+    return { answer, earliest: byValue.get(answer.value)?.find((n) => n >= lo && n <= hi) ?? -1 }
   })
   return history.commits.flatMap((commit, i) => {
     const n = i + 1
     if (history.states[n] === history.states[n - 1]) return []
-    const first = shown.reduce((min, s) => (s.earliest >= n ? Math.min(min, s.end) : min), Infinity)
-    return [{ commit: n, ms: first === Infinity ? undefined : Math.max(0, first - commit.end) }]
+    let first = Infinity
+    let every = 0
+    for (const { answer, earliest } of judged) {
+      if (earliest >= n) first = Math.min(first, answer.end)
+      else every = Math.max(every, answer.start - commit.end)
+    }
+    return [{ commit: n, first: first === Infinity ? undefined : Math.max(0, first - commit.end), every }]
   })
 }
