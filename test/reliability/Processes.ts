@@ -1,6 +1,7 @@
 /**
- * Child processes of the reliability tests: the service as `npm start` runs it (`node --import tsx src/main.ts`)
- * and the loader (`loader.ts`). Each is killed (SIGKILL, by its own pid) when its scope closes if still running.
+ * Child processes of the reliability tests: the service as `npm start` runs it (`node --import tsx src/main.ts`),
+ * the loader (`loader.ts`) and any other program (`spawnProcess`). Each is killed (SIGKILL, by its own pid) when
+ * its scope closes if still running.
  */
 import { Deferred, Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -27,14 +28,14 @@ export interface Child {
   readonly exited: Effect.Effect<number | string>
 }
 
-/** `node --import tsx <args>` in the repo, with `env` over a scrubbed copy of this process's environment. */
-export const spawnNode = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+/** `command args` in the repo, with `env` over a scrubbed copy of this process's environment. */
+export const spawnProcess = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.gen(function* () {
     const exit = yield* Deferred.make<number | string>()
     const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SCRUBBED.test(name)))
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, ["--import", TSX, ...args], {
+        spawn(command, args, {
           cwd: REPO,
           env: { ...base, ...env },
           stdio: ["ignore", "pipe", "pipe"]
@@ -50,10 +51,16 @@ export const spawnNode = (args: ReadonlyArray<string>, env: Record<string, strin
     let stderr = ""
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()))
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+    // A command that cannot start (ENOENT) ends without a "close" exit code of its own.
+    child.on("error", (error) => Deferred.unsafeDone(exit, Effect.succeed(`error: ${error.message}`)))
     child.on("close", (code, signal) => Deferred.unsafeDone(exit, Effect.succeed(code ?? signal ?? "unknown")))
     const spawned: Child = { child, stdout: () => stdout, stderr: () => stderr, exited: Deferred.await(exit) }
     return spawned
   })
+
+/** `node --import tsx <args>` in the repo, with `env` over a scrubbed copy of this process's environment. */
+export const spawnNode = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawnProcess(process.execPath, ["--import", TSX, ...args], env)
 
 // ---- the loader ----
 
