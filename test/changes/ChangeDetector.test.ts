@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import type Database from "better-sqlite3"
-import { ConfigProvider, Duration, Effect, Layer, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { ChangeDetector } from "../../src/changes/ChangeDetector.js"
+import { detectorSettings } from "./DetectorKit.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
@@ -60,18 +61,7 @@ const detector = (files: { live: string; archive: string }, calls: Array<Call>) 
   ChangeDetector.Default.pipe(
     Layer.provideMerge(recordingCache(calls)),
     Layer.provide(DbTargets.Default),
-    Layer.provide(
-      Layer.setConfigProvider(
-        ConfigProvider.fromMap(
-          new Map([
-            ["LIVE_DB_PATH", files.live],
-            ["ARCHIVE_DB_PATH", files.archive],
-            ["CHANGE_POLL_MS", String(POLL_MS)],
-            ["POOL_FILE_CHECK_MS", "0"]
-          ])
-        )
-      )
-    )
+    Layer.provide(detectorSettings(files, { CHANGE_POLL_MS: String(POLL_MS), POOL_FILE_CHECK_MS: "0" }))
   )
 
 const win = (from: string, to: string) => ({ from: from as IsoDate, to: to as IsoDate })

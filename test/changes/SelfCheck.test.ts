@@ -1,8 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Layer, TestClock } from "effect"
-import { execFileSync } from "node:child_process"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import * as fs from "node:fs"
-import { fileURLToPath } from "node:url"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { type AuditedFile, ChangeAudit } from "../../src/changes/ChangeAudit.js"
 import { ChangeDetector } from "../../src/changes/ChangeDetector.js"
@@ -12,12 +10,8 @@ import { fileIdentity } from "../../src/db/DbConnection.js"
 import { DatabaseHealth } from "../../src/health/DatabaseHealth.js"
 import { spawnService } from "../reliability/Processes.js"
 import { eventually, get, integrityCheck, jsonOf, reliabilityFiles, rowsOf } from "../reliability/ReliabilityKit.js"
-
-const WAL_INDEX = fileURLToPath(new URL("../support/wal_index.py", import.meta.url))
-
-/** `test/support/wal_index.py` in a process of its own (POSIX locks are per process: only another one shows it). */
-const outside = (file: string, ...args: ReadonlyArray<string>): string =>
-  execFileSync("python3", [WAL_INDEX, file, ...args], { encoding: "utf8" })
+import { sqliteTool } from "../outside/OutsideKit.js"
+import { detectorSettings } from "./DetectorKit.js"
 
 const POLL_MS = 100
 
@@ -31,18 +25,7 @@ const detectorWithAudit = (files: { live: string; archive: string }, reads: { cu
     Layer.provide(Layer.succeed(ChangeAudit, ChangeAudit.make({ read: () => Effect.succeed(reads.current) }))),
     Layer.provide([ResponseCache.Default, DbConnections.Default]),
     Layer.provideMerge(DbTargets.Default),
-    Layer.provide(
-      Layer.setConfigProvider(
-        ConfigProvider.fromMap(
-          new Map([
-            ["LIVE_DB_PATH", files.live],
-            ["ARCHIVE_DB_PATH", files.archive],
-            ["CHANGE_POLL_MS", String(POLL_MS)],
-            ["CHANGE_AUDIT_MS", "0"]
-          ])
-        )
-      )
-    )
+    Layer.provide(detectorSettings(files, { CHANGE_POLL_MS: String(POLL_MS), CHANGE_AUDIT_MS: "0" }))
   )
 
 const polls = (n: number) =>
@@ -103,8 +86,8 @@ describe("the change detector's self-check", () => {
         const daily = `/summary/daily?from=${date}&to=${date}`
         const before = rowsOf<{ record_count: number }>(yield* get(service.port, daily))[0]!.record_count
 
-        outside(files.live, "delete-wal-index")
-        const ids = outside(files.live, "insert", "SELF", "12", date).trim().split("\n")
+        expect(yield* sqliteTool(["delete-wal-index", files.live])).toEqual([{ busy: 0 }])
+        const ids = yield* sqliteTool(["insert", files.live, "SELF", "12", date])
         expect(ids).toHaveLength(12)
         const records = `/records?from=${date}&to=${date}&lot_prefix=SELF&limit=100`
         // Blind until the WAL index is found stale (an open, or the audit every 500 ms and 3 polls of 100 ms),

@@ -1,20 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { DbConnection, isUnreadable, readFresh } from "../../src/db/DbConnection.js"
 import { mapsStaleWalIndex } from "../../src/db/MappedWalIndex.js"
 import { DEFAULT_PRAGMAS } from "../../src/db/Pragmas.js"
 import { Reconnects } from "../../src/db/Reconnects.js"
 import { createRecordsFile, randomRecords, seededRng, tempDir, withDb } from "../support/fixtures.js"
-
-const WAL_INDEX = fileURLToPath(new URL("../support/wal_index.py", import.meta.url))
-
-/** `test/support/wal_index.py` in a process of its own (POSIX locks are per process: only another one shows it). */
-const outside = (file: string, ...args: ReadonlyArray<string>): string =>
-  execFileSync("python3", [WAL_INDEX, file, ...args], { encoding: "utf8" })
+import { sqliteTool } from "../outside/OutsideKit.js"
 
 const walFile = (dir: string, name: string, records = 20): string => {
   const file = path.join(dir, name)
@@ -94,8 +87,8 @@ describe("DbConnection", () => {
         const held = new DbConnection("live", file, options)
         expect(count(held)).toBe(20)
 
-        expect(outside(file, "delete-wal-index")).toContain("deleted")
-        expect(outside(file, "insert", "OUT", "3", "2026-01-15").trim().split("\n")).toHaveLength(3)
+        expect(yield* sqliteTool(["delete-wal-index", file])).toEqual([{ busy: 0 }])
+        expect(yield* sqliteTool(["insert", file, "OUT", "3", "2026-01-15"])).toHaveLength(3)
         // The failure this guards against: the held connection keeps reading the deleted index, blind to commits.
         expect(count(held)).toBe(20)
         expect(mapsStaleWalIndex(file)).toBe(true)

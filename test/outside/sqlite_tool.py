@@ -12,7 +12,14 @@ usage: python3 test/outside/sqlite_tool.py <command> <db> [args]
   integrity <db>      PRAGMA integrity_check; prints {"integrity": "ok" or the problems}
   answers <db> <shapes.json>
                       what the endpoints must answer (actor.py), counted directly; prints {"state": {...}}
+  delete-wal-index <db>
+                      checkpoints every frame, then deletes the -wal and -shm while others have them open (as a
+                      connection that believes it is the last does, or an operator tidying up); prints {"busy"}
+  insert <db> <lot prefix> <n> <date>
+                      n records dated <date>, lots <prefix>0.., each on a short-lived connection (open, insert,
+                      commit, close); prints {"id"} per commit
 """
+import os
 import json
 import random
 import sqlite3
@@ -76,7 +83,35 @@ def direct_answers(db, shapes_file):
         conn.close()
 
 
+def delete_wal_index(db):
+    conn = connect(db)
+    try:
+        result = checkpoint(conn)
+    finally:
+        conn.close()
+    if result["busy"] == 0:
+        for suffix in ("-wal", "-shm"):
+            os.remove(db + suffix)
+    return {"busy": result["busy"]}
+
+
+def insert(db, prefix, n, date):
+    for i in range(int(n)):
+        conn = connect(db)
+        try:
+            cursor = conn.execute(
+                "INSERT INTO production_records (production_date, item_code, item_name, lot_number, line_code,"
+                " good_quantity, defect_quantity) VALUES (?, 'ITM-OUT', 'Outside', ?, 'L01', 7, 1)",
+                (date, f"{prefix}{i}"),
+            )
+            emit({"id": cursor.lastrowid})
+        finally:
+            conn.close()
+
+
 COMMANDS = {
+    "delete-wal-index": (1, delete_wal_index),
+    "insert": (4, insert),
     "read-loop": (4, read_loop),
     "checkpoint": (1, lambda db: timed(db, checkpoint)),
     "backup": (2, backup),

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFileSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { mapsStaleWalIndex } from "../../src/db/MappedWalIndex.js"
 import type { ReadPool } from "../../src/pool/ReadPool.js"
 import { buildPoolWithConnections, eventually, poolFiles } from "./fixtures.js"
-
-const WAL_INDEX = fileURLToPath(new URL("../support/wal_index.py", import.meta.url))
-
-/** `test/support/wal_index.py` in a process of its own (POSIX locks are per process: only another one shows it). */
-const outside = (file: string, ...args: ReadonlyArray<string>): string =>
-  execFileSync("python3", [WAL_INDEX, file, ...args], { encoding: "utf8" })
+import { sqliteTool } from "../outside/OutsideKit.js"
 
 /** The live file's record count, asked of the pool as many times as it has workers and more, all at once. */
 const counts = (pool: ReadPool["Type"]) =>
@@ -33,8 +26,8 @@ describe("ReadPool and a reconnect", () => {
         const { pool, connections } = yield* buildPoolWithConnections(files, { POOL_FILE_CHECK_MS: 0 })
         expect(yield* counts(pool)).toEqual([3000, 3000, 3000, 3000])
 
-        outside(files.live, "delete-wal-index")
-        outside(files.live, "insert", "OUT", "4", "2025-03-20")
+        yield* sqliteTool(["delete-wal-index", files.live])
+        yield* sqliteTool(["insert", files.live, "OUT", "4", "2025-03-20"])
         expect(yield* counts(pool)).toEqual([3000, 3000, 3000, 3000])
         expect(mapsStaleWalIndex(files.live)).toBe(true)
 
