@@ -21,12 +21,22 @@ export class CacheConfig extends Effect.Service<CacheConfig>()("CacheConfig", {
       Config.validate({ message: "CACHE_CAPACITY must be at least 1", validation: atLeast(1) }),
       Config.withDefault(10_000)
     )
+    const maxBytes = yield* Config.integer("CACHE_MAX_BYTES").pipe(
+      Config.validate({ message: "CACHE_MAX_BYTES must be at least 1", validation: atLeast(1) }),
+      Config.withDefault(256 * 1024 * 1024)
+    )
+    const maxEntryBytes = yield* Config.integer("CACHE_MAX_ENTRY_BYTES").pipe(
+      Config.validate({ message: "CACHE_MAX_ENTRY_BYTES must be at least 1", validation: atLeast(1) }),
+      Config.withDefault(8 * 1024 * 1024)
+    )
     const warmup = yield* Config.boolean("CACHE_WARMUP").pipe(Config.withDefault(true))
     return {
       enabled,
       staleMillis: staleSeconds * 1000,
       expireMillis: expireSeconds * 1000,
       capacity,
+      maxBytes,
+      maxEntryBytes,
       warmup
     } as const
   })

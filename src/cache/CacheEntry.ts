@@ -41,9 +41,13 @@ const brotliOptions = (size: number): zlib.BrotliOptions => ({
   params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size }
 })
 
+/** A copy of `out` in a buffer of its own: zlib hands out views of 16 KiB chunks, which a cache would hold whole. */
+const exact = (out: Uint8Array): Uint8Array => (out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out))
+
 /** One cached answer. Immutable but for its lazily computed compressed forms. */
 export class CacheEntry {
   readonly #encoded = new Map<Encoding, Uint8Array>()
+  #size: number
 
   constructor(
     readonly key: string,
@@ -55,12 +59,38 @@ export class CacheEntry {
     /** Clock millis when the computation finished. */
     readonly computedAt: number,
     readonly dbMs: number,
-    readonly rows: number
-  ) {}
+    readonly rows: number,
+    /** Told of each compressed form kept, with its size: the store counts the bytes its entries hold. */
+    readonly onEncoded: (entry: CacheEntry, added: number) => void = () => {}
+  ) {
+    this.#size = bytes.byteLength
+  }
 
-  static make(key: string, meta: EntryMeta, computed: Computed, computedAt: number): CacheEntry {
+  static make(
+    key: string,
+    meta: EntryMeta,
+    computed: Computed,
+    computedAt: number,
+    onEncoded?: (entry: CacheEntry, added: number) => void
+  ): CacheEntry {
     const bytes = computed.body
-    return new CacheEntry(key, bytes, etagOf(bytes), meta.window, meta.files, computedAt, computed.dbMs, computed.rows)
+    const etag = etagOf(bytes)
+    return new CacheEntry(
+      key,
+      bytes,
+      etag,
+      meta.window,
+      meta.files,
+      computedAt,
+      computed.dbMs,
+      computed.rows,
+      onEncoded
+    )
+  }
+
+  /** Bytes held: the body and every compressed form kept so far. */
+  get size(): number {
+    return this.#size
   }
 
   /** The compressed body if already computed. */
@@ -76,8 +106,7 @@ export class CacheEntry {
       encoding === "br"
         ? zlib.brotliCompressSync(this.bytes, brotliOptions(this.bytes.length))
         : zlib.gzipSync(this.bytes, GZIP_OPTIONS)
-    this.#encoded.set(encoding, out)
-    return out
+    return this.#keep(encoding, out)
   }
 
   /** The compressed body, computed off the main thread on first use and kept on the entry. */
@@ -89,13 +118,19 @@ export class CacheEntry {
         const done = (error: Error | null, out: Buffer) => {
           // zlib fails only on bad options or memory exhaustion: a defect.
           if (error !== null) return resume(Effect.die(error))
-          const kept = this.#encoded.get(encoding) ?? out
-          this.#encoded.set(encoding, kept)
-          resume(Effect.succeed(kept))
+          resume(Effect.succeed(this.#encoded.get(encoding) ?? this.#keep(encoding, out)))
         }
         if (encoding === "br") zlib.brotliCompress(this.bytes, brotliOptions(this.bytes.length), done)
         else zlib.gzip(this.bytes, GZIP_OPTIONS, done)
       })
     })
+  }
+
+  #keep(encoding: Encoding, out: Uint8Array): Uint8Array {
+    const kept = exact(out)
+    this.#encoded.set(encoding, kept)
+    this.#size += kept.byteLength
+    this.onEncoded(this, kept.byteLength)
+    return kept
   }
 }

@@ -18,9 +18,12 @@ export interface CacheStats {
   readonly evictions: number
   /** Percentage (0–100) of answers served from the cache (HIT or STALE). */
   readonly hit_rate: number
+  /** Bytes of the cached bodies and their compressed forms, and their bound (extensions of the contract's object). */
+  readonly bytes: number
+  readonly max_bytes: number
 }
 
-export type Counter = Exclude<keyof CacheStats, "size" | "capacity" | "hit_rate">
+export type Counter = Exclude<keyof CacheStats, "size" | "capacity" | "bytes" | "max_bytes" | "hit_rate">
 
 /** One computation of a key in progress; every miss of the key meanwhile waits for it. */
 export interface Flight {
@@ -33,10 +36,17 @@ export interface Flight {
   poisoned: boolean
 }
 
+/** The store's bounds: entries, bytes held, and the largest answer it keeps. */
+export interface StoreLimits {
+  readonly capacity: number
+  readonly maxBytes: number
+  readonly maxEntryBytes: number
+}
+
 /**
  * The cache's synchronous state: entries in least-recently-used order (a Map keeps insertion order; a use moves
- * the entry to the end), a date index per file, the URL index of the fast path, the computations in flight, and
- * the counters. Effect-free so that the plain `node:http` listener can read it.
+ * the entry to the end), the bytes they hold, a date index per file, the URL index of the fast path, the
+ * computations in flight, and the counters. Effect-free so that the plain `node:http` listener can read it.
  */
 export class EntryStore {
   readonly entries = new Map<string, CacheEntry>()
@@ -55,11 +65,18 @@ export class EntryStore {
   /** Per file: computations started before this instant are not stored (see `invalidateFile`). */
   readonly #storeFrom: Record<DbFile, number> = { live: -Infinity, archive: -Infinity }
 
+  /** Bytes held by the stored entries (`CacheEntry.size`), compressed forms counted as they are added. */
+  #bytes = 0
+
   constructor(
-    readonly capacity: number,
+    readonly limits: StoreLimits,
     readonly staleMillis: number
   ) {
-    this.urls = new UrlIndex(capacity * 2)
+    this.urls = new UrlIndex(limits.capacity * 2)
+  }
+
+  get bytes(): number {
+    return this.#bytes
   }
 
   /** Marks `entry` most recently used. */
@@ -68,22 +85,30 @@ export class EntryStore {
     this.entries.set(entry.key, entry)
   }
 
+  /** Stores `entry` in place of the key's previous one; an answer over the size limits replaces it by nothing. */
   insert(entry: CacheEntry): void {
     this.remove(entry.key)
+    if (entry.size > Math.min(this.limits.maxEntryBytes, this.limits.maxBytes)) return
     this.entries.set(entry.key, entry)
+    this.#bytes += entry.size
     for (const file of entry.files) this.#indexes[file].add(entry.key, entry.window)
-    if (this.entries.size > this.capacity) {
-      this.remove(this.entries.keys().next().value!)
-      this.counts.evictions++
-    }
+    this.#evictOverBounds()
   }
 
   remove(key: string): boolean {
     const entry = this.entries.get(key)
     if (entry === undefined) return false
     this.entries.delete(key)
+    this.#bytes -= entry.size
     for (const file of entry.files) this.#indexes[file].remove(key, entry.window)
     return true
+  }
+
+  /** An entry kept a compressed form of `added` bytes (`CacheEntry.onEncoded`): counted if the entry is stored. */
+  readonly encodedAdded = (entry: CacheEntry, added: number): void => {
+    if (this.entries.get(entry.key) !== entry) return
+    this.#bytes += added
+    this.#evictOverBounds()
   }
 
   /** Registers a computation of `key`; the caller runs it and calls `land`. */
@@ -147,7 +172,16 @@ export class EntryStore {
     const served = c.hits + c.stale_served
     const total = served + c.misses
     const hit_rate = total === 0 ? 0 : Math.round((served / total) * 10_000) / 100
-    return { size: this.entries.size, capacity: this.capacity, ...c, hit_rate }
+    const { capacity, maxBytes } = this.limits
+    return { size: this.entries.size, capacity, ...c, hit_rate, bytes: this.#bytes, max_bytes: maxBytes }
+  }
+
+  /** Least recently used out first, until both bounds hold. */
+  #evictOverBounds(): void {
+    while (this.entries.size > this.limits.capacity || this.#bytes > this.limits.maxBytes) {
+      this.remove(this.entries.keys().next().value!)
+      this.counts.evictions++
+    }
   }
 
   #poison(flight: Flight): void {

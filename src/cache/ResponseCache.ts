@@ -22,11 +22,11 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
   scoped: Effect.gen(function* () {
     const config = yield* CacheConfig
     const scope = yield* Effect.scope
-    const store = new EntryStore(config.capacity, config.staleMillis)
+    const store = new EntryStore(config, config.staleMillis)
 
     const entryOf = <E, R>(key: string, meta: EntryMeta, compute: Effect.Effect<Computed, E, R>) =>
       Effect.flatMap(compute, (computed) =>
-        Effect.map(Clock.currentTimeMillis, (now) => CacheEntry.make(key, meta, computed, now))
+        Effect.map(Clock.currentTimeMillis, (now) => CacheEntry.make(key, meta, computed, now, store.encodedAdded))
       )
 
     /**

@@ -26,7 +26,9 @@ const CacheStats = Schema.Struct({
   refresh_failures: Schema.Int,
   invalidations: Schema.Int,
   evictions: Schema.Int,
-  hit_rate: Schema.Number
+  hit_rate: Schema.Number,
+  bytes: Schema.Int.annotations({ description: "Bytes of the cached bodies, compressed forms included." }),
+  max_bytes: Schema.Int.annotations({ description: "CACHE_MAX_BYTES: least recently used entries out beyond it." })
 }).annotations({ identifier: "CacheStats" })
 
 export class MetricsGroup extends HttpApiGroup.make("metrics")

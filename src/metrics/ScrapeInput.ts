@@ -51,13 +51,19 @@ const cacheFamilies = (cache: CacheStats): Array<Family> => [
     "Most entries the response cache holds (least recently used out first).",
     cache.capacity
   ),
+  gauge("cache_bytes", "Bytes of the bodies held by the response cache, compressed forms included.", cache.bytes),
+  gauge(
+    "cache_max_bytes",
+    "Most bytes the response cache holds, CACHE_MAX_BYTES (least recently used out first).",
+    cache.max_bytes
+  ),
   counter("cache_hits", "Response cache hits (api_cache.hits).", cache.hits),
   counter("cache_misses", "Response cache misses (api_cache.misses).", cache.misses),
   counter("cache_stale_served", "Answers served from a stale entry while it refreshed.", cache.stale_served),
   counter("cache_refreshes", "Background refreshes of response cache entries.", cache.refreshes),
   counter("cache_refresh_failures", "Background refreshes that failed.", cache.refresh_failures),
   counter("cache_invalidations", "Response cache invalidations after the data files changed.", cache.invalidations),
-  counter("cache_evictions", "Response cache entries evicted for capacity.", cache.evictions)
+  counter("cache_evictions", "Response cache entries evicted for capacity or bytes.", cache.evictions)
 ]
 
 const poolFamilies = (pool: PoolStats): Array<Family> => [

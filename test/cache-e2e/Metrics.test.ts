@@ -1,6 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
+import type { CacheStats } from "../../src/cache/EntryStore.js"
 import { CachedServer, cachedServer, get } from "./CachedServerKit.js"
 
 const promtool = spawnSync("promtool", ["--version"]).error === undefined
@@ -16,9 +17,11 @@ describe("metrics after a known sequence of requests", () => {
         expect(replies.map((r) => r.cache)).toEqual(["MISS", "HIT", "HIT"])
         const notModified = yield* get(port, DAILY, { "if-none-match": replies[0]!.etag! })
         expect(notModified.status).toBe(304)
+        const records = []
         for (const target of ["/records?from=2026-01-01&to=2026-01-10", "/records?from=2026-02-01&to=2026-02-10"]) {
-          expect((yield* get(port, target)).cache).toBe("MISS")
+          records.push(yield* get(port, target))
         }
+        expect(records.map((r) => r.cache)).toEqual(["MISS", "MISS"])
         const bad = yield* get(port, "/summary/daily?from=2026-13-01")
         expect(bad.status).toBe(400)
 
@@ -32,7 +35,11 @@ describe("metrics after a known sequence of requests", () => {
           expect(figures["p99_ms"]).toBeGreaterThanOrEqual(figures["p50_ms"]!)
         }
 
-        const cache = (yield* get(port, "/metrics/cache")).json as { api_cache: unknown; performance: unknown }
+        const cache = (yield* get(port, "/metrics/cache")).json as { api_cache: CacheStats; performance: unknown }
+        // The three bodies, and the compressed forms sent to `fetch` (each smaller than its body).
+        const bodies = [replies[0]!, ...records].reduce((sum, r) => sum + Buffer.byteLength(r.body), 0)
+        expect(cache.api_cache.bytes).toBeGreaterThanOrEqual(bodies)
+        expect(cache.api_cache.bytes).toBeLessThan(2 * bodies)
         // The two hits and the 304 of the daily summary were served by the fast path; three answers computed.
         expect(cache.api_cache).toEqual({
           size: 3,
@@ -44,7 +51,9 @@ describe("metrics after a known sequence of requests", () => {
           refresh_failures: 0,
           invalidations: 0,
           evictions: 0,
-          hit_rate: 50
+          hit_rate: 50,
+          bytes: cache.api_cache.bytes,
+          max_bytes: 268_435_456
         })
         expect(cache.performance).toEqual(performance)
 
@@ -68,6 +77,8 @@ describe("metrics after a known sequence of requests", () => {
           "production_api_cache_hits_total 3",
           "production_api_cache_misses_total 3",
           "production_api_cache_invalidations_total 0",
+          `production_api_cache_bytes ${cache.api_cache.bytes}`,
+          "production_api_cache_max_bytes 268435456",
           "production_api_pool_workers 2",
           'production_api_db_readable{file="live"} 1',
           'production_api_db_readable{file="archive"} 1'

@@ -1,22 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
+import { Effect, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
-import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import { type EntryMeta, metaOf } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { DateWindow } from "../../src/domain/DateWindow.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
+import { cacheWith } from "./cacheLayer.js"
 import { textOf } from "./entryText.js"
 
-const layer = ResponseCache.DefaultWithoutDependencies.pipe(
-  Layer.provide(
-    Layer.succeed(
-      CacheConfig,
-      CacheConfig.make({ enabled: true, staleMillis: 240_000, expireMillis: 300_000, capacity: 1000, warmup: false })
-    )
-  )
-)
+const layer = cacheWith({ capacity: 1000 })
 
 const BASE = "2024-01-01" as IsoDate
 const date = (offset: number) => addDays(BASE, offset)

@@ -1,28 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
+import { randomBytes } from "node:crypto"
 import * as zlib from "node:zlib"
 import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { Computed, EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
+import { cacheWith } from "./cacheLayer.js"
 import { textOf } from "./entryText.js"
-
-const cacheWith = (config: Partial<CacheConfig> = {}) =>
-  ResponseCache.DefaultWithoutDependencies.pipe(
-    Layer.provide(
-      Layer.succeed(
-        CacheConfig,
-        CacheConfig.make({
-          enabled: true,
-          staleMillis: 240_000,
-          expireMillis: 300_000,
-          capacity: 100,
-          warmup: false,
-          ...config
-        })
-      )
-    )
-  )
 
 const window = (from: string, to: string) => ({ from: from as IsoDate, to: to as IsoDate })
 const META: EntryMeta = { window: window("2026-03-01", "2026-03-31"), files: ["live"] }
@@ -38,6 +23,9 @@ const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) =
     compute: Effect.suspend(() => compute(++runs))
   }
 }
+/** The size of the random bodies of the byte-bound test (base64 of 1500 bytes). */
+const SIZE = 2000
+
 const body = (n: number): Computed => ({ body: Buffer.from(`{"v":${n}}`), dbMs: 1.5, rows: 1 })
 
 describe("ResponseCache", () => {
@@ -69,7 +57,7 @@ describe("ResponseCache", () => {
       const computed = yield* Fiber.join(miss)
       expect([computed.outcome, textOf(computed.entry)]).toEqual(["MISS", `{"v":3}`])
       expect(yield* cache.stats).toMatchObject({ hits: 2, misses: 2, stale_served: 1, refreshes: 1, size: 1 })
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
   it.effect("concurrent stale gets fork exactly one refresh", () =>
@@ -90,7 +78,7 @@ describe("ResponseCache", () => {
       yield* settle
       expect(textOf((yield* cache.get("k", META, c.compute)).entry)).toBe(`{"v":2}`)
       expect(yield* cache.stats).toMatchObject({ stale_served: 20, refreshes: 1, refresh_failures: 0 })
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
   it.effect("concurrent misses of one key run the computation once", () =>
@@ -109,7 +97,7 @@ describe("ResponseCache", () => {
       expect(c.runs()).toBe(1)
       expect(new Set(results.map((r) => `${r.outcome} ${textOf(r.entry)}`))).toEqual(new Set([`MISS {"v":1}`]))
       expect(yield* cache.stats).toMatchObject({ misses: 10, hits: 0, size: 1 })
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
   it.effect("a failed refresh keeps serving the stale value until it expires, then the error reaches the caller", () =>
@@ -136,7 +124,7 @@ describe("ResponseCache", () => {
       failing = false
       const back = yield* get
       expect([back.outcome, textOf(back.entry)]).toEqual(["MISS", `{"v":5}`])
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
   it.effect("capacity bound: the least recently used entry goes first", () =>
@@ -190,7 +178,7 @@ describe("ResponseCache", () => {
       expect(c.runs()).toBe(3)
       expect(textOf(cache.peek("k"))).toBe(`{"v":3}`)
       expect(cache.peek("other")).toBeDefined()
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
   it.effect(
@@ -213,7 +201,57 @@ describe("ResponseCache", () => {
         yield* cache.get("live", META, c.compute)
         expect(cache.peek("live")).toBeDefined()
         expect(yield* cache.stats).toMatchObject({ invalidations: 2 })
-      }).pipe(Effect.provide(cacheWith()))
+      }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
+  )
+
+  it.effect("an answer over CACHE_MAX_ENTRY_BYTES is served to every waiter of its computation, not stored", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const big = (n: number): Computed => ({ body: Buffer.alloc(2001, n), dbMs: 0, rows: 1 })
+      const c = counted((n) => Effect.as(Effect.sleep("1 second"), big(n)))
+      const waiters = yield* Effect.fork(
+        Effect.all(
+          Array.from({ length: 5 }, () => cache.get("big", META, c.compute)),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(waiters)
+      expect(c.runs()).toBe(1)
+      expect(results.map((r) => [r.outcome, r.entry.bytes.length])).toEqual(Array(5).fill(["MISS", 2001]))
+      expect(cache.peek("big")).toBeUndefined()
+      // A small answer is kept; once the same key answers too big, the small one is gone as well.
+      yield* cache.get("k", META, Effect.succeed(body(1)))
+      expect(yield* cache.stats).toMatchObject({ size: 1, bytes: `{"v":1}`.length })
+      yield* TestClock.adjust("250 seconds")
+      expect((yield* cache.get("k", META, Effect.succeed(big(2)))).outcome).toBe("STALE")
+      yield* settle
+      expect(cache.peek("k")).toBeUndefined()
+      expect(yield* cache.stats).toMatchObject({ size: 0, bytes: 0, evictions: 0 })
+    }).pipe(Effect.provide(cacheWith({ maxEntryBytes: 2000 })))
+  )
+
+  it.effect("byte bound: least recently used out first; a compressed form is counted when it is added", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      // Random base64 compresses to about 3/4: one entry's two compressed forms take more than half an entry.
+      const answer = Effect.sync(() => ({ body: Buffer.from(randomBytes(1500).toString("base64")), dbMs: 0, rows: 1 }))
+      const a = (yield* cache.get("a", META, answer)).entry
+      yield* cache.get("b", META, answer)
+      yield* cache.get("c", META, answer)
+      expect(yield* cache.stats).toMatchObject({ size: 3, bytes: 3 * SIZE, max_bytes: 4 * SIZE, evictions: 0 })
+      expect((yield* cache.get("a", META, answer)).outcome).toBe("HIT") // b is now the least recently used
+      const gzip = yield* a.encoded("gzip")
+      expect(yield* cache.stats).toMatchObject({ bytes: 3 * SIZE + gzip.length, evictions: 0 })
+      yield* cache.get("d", META, answer)
+      expect(["a", "b", "c", "d"].map((k) => cache.peek(k) !== undefined)).toEqual([true, false, true, true])
+      expect(yield* cache.stats).toMatchObject({ size: 3, bytes: 3 * SIZE + gzip.length, evictions: 1 })
+      // The brotli form of `a`, added on a later hit, takes the cache over its budget: c goes.
+      const br = a.encodedSync("br")
+      expect(["a", "c", "d"].map((k) => cache.peek(k) !== undefined)).toEqual([true, false, true])
+      expect(yield* cache.stats).toMatchObject({ size: 2, bytes: 2 * SIZE + gzip.length + br.length, evictions: 2 })
+    }).pipe(Effect.provide(cacheWith({ maxBytes: 4 * SIZE })))
   )
 
   it.effect("compressed variants are computed once per encoding and kept on the entry", () =>
@@ -229,7 +267,7 @@ describe("ResponseCache", () => {
       expect(zlib.brotliDecompressSync(br).toString()).toBe(text)
       expect(yield* entry.encoded("br")).toBe(br)
       expect(entry.bytes.toString()).toBe(text)
-    }).pipe(Effect.provide(cacheWith()))
+    }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 })
 
@@ -248,6 +286,8 @@ describe("CacheConfig", () => {
         staleMillis: 240_000,
         expireMillis: 300_000,
         capacity: 10_000,
+        maxBytes: 268_435_456,
+        maxEntryBytes: 8_388_608,
         warmup: true
       })
     })
@@ -259,6 +299,18 @@ describe("CacheConfig", () => {
       expect([config.enabled, config.staleMillis, config.expireMillis]).toEqual([false, 5000, 9000])
       const error = yield* Effect.flip(load({ CACHE_STALE_SECONDS: "60", CACHE_EXPIRE_SECONDS: "30" }))
       expect(String(error)).toContain("CACHE_EXPIRE_SECONDS")
+    })
+  )
+
+  it.effect("reads the byte bounds and refuses ones below 1", () =>
+    Effect.gen(function* () {
+      const config = yield* load({ CACHE_MAX_BYTES: "1048576", CACHE_MAX_ENTRY_BYTES: "65536" })
+      expect([config.maxBytes, config.maxEntryBytes]).toEqual([1_048_576, 65_536])
+      for (const name of ["CACHE_MAX_BYTES", "CACHE_MAX_ENTRY_BYTES"]) {
+        for (const bad of ["0", "-5", "1.5", "lots"]) {
+          expect(String(yield* Effect.flip(load({ [name]: bad }))), `${name}=${bad}`).toContain(name)
+        }
+      }
     })
   )
 })

@@ -1,23 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Exit, Layer, TestClock } from "effect"
+import { Clock, Effect, Exit, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
-import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import { cacheWith } from "./cacheLayer.js"
 import { textOf } from "./entryText.js"
 
 const STALE = 4_000
 const EXPIRE = 10_000
 const KEYS = ["a", "b", "c"] as const
 
-const layer = ResponseCache.DefaultWithoutDependencies.pipe(
-  Layer.provide(
-    Layer.succeed(
-      CacheConfig,
-      CacheConfig.make({ enabled: true, staleMillis: STALE, expireMillis: EXPIRE, capacity: 10, warmup: false })
-    )
-  )
-)
+const layer = cacheWith({ staleMillis: STALE, expireMillis: EXPIRE, capacity: 10 })
 
 const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(Effect.repeatN(3))
 

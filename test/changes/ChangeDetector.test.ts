@@ -3,7 +3,6 @@ import type Database from "better-sqlite3"
 import { Duration, Effect, Layer, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { ChangeDetector } from "../../src/changes/ChangeDetector.js"
@@ -12,6 +11,7 @@ import { DbTargets } from "../../src/config/DbTargets.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { migrateFile } from "../../src/migration/Migrator.js"
+import { testCacheConfig } from "../cache/cacheLayer.js"
 import {
   type RecordInput,
   createRecordsFile,
@@ -47,15 +47,7 @@ const recordingCache = (calls: Array<Call>) =>
           )
       })
     )
-  ).pipe(
-    Layer.provide(ResponseCache.DefaultWithoutDependencies),
-    Layer.provide(
-      Layer.succeed(
-        CacheConfig,
-        CacheConfig.make({ enabled: true, staleMillis: 240_000, expireMillis: 300_000, capacity: 100, warmup: false })
-      )
-    )
-  )
+  ).pipe(Layer.provide(ResponseCache.DefaultWithoutDependencies), Layer.provide(testCacheConfig({ capacity: 100 })))
 
 const detector = (files: { live: string; archive: string }, calls: Array<Call>) =>
   ChangeDetector.Default.pipe(

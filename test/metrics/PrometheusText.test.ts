@@ -115,7 +115,9 @@ const EXTRA: ScrapeInput = {
     refreshes: 1,
     refresh_failures: 0,
     invalidations: 2,
-    evictions: 0
+    evictions: 0,
+    bytes: 123456,
+    max_bytes: 268435456
   },
   pool: { size: 2, idle: 1, waiting: 4, inFlight: 1, retired: 0, timeouts: 3, rejections: 7 },
   files: [
@@ -162,6 +164,8 @@ describe("Prometheus text", () => {
       expect(value(f, "production_api_query_rows_total", daily)).toEqual([248])
       expect(value(f, "production_api_cache_entries")).toEqual([12])
       expect(value(f, "production_api_cache_stale_served_total")).toEqual([1])
+      expect(value(f, "production_api_cache_bytes")).toEqual([123456])
+      expect(value(f, "production_api_cache_max_bytes")).toEqual([268435456])
       expect(value(f, "production_api_pool_queue_depth")).toEqual([4])
       expect(value(f, "production_api_pool_in_flight_queries")).toEqual([1])
       expect(value(f, "production_api_pool_timeouts_total")).toEqual([3])
