@@ -2,6 +2,9 @@ import { Config, Effect } from "effect"
 
 const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 
+/** data.md's freshness bound: an answer equals the data as of a moment at most `CHANGE_POLL_MS` + this before. */
+export const FRESHNESS_SLACK_MILLIS = 250
+
 /** The response cache's settings (env vars, the contract's defaults). */
 export class CacheConfig extends Effect.Service<CacheConfig>()("CacheConfig", {
   effect: Effect.gen(function* () {
@@ -30,6 +33,11 @@ export class CacheConfig extends Effect.Service<CacheConfig>()("CacheConfig", {
       Config.withDefault(8 * 1024 * 1024)
     )
     const warmup = yield* Config.boolean("CACHE_WARMUP").pipe(Config.withDefault(true))
+    // The change detector's setting: an invalidated answer may be served while it is within the bound.
+    const pollMillis = yield* Config.integer("CHANGE_POLL_MS").pipe(
+      Config.validate({ message: "CHANGE_POLL_MS must be at least 1", validation: atLeast(1) }),
+      Config.withDefault(1000)
+    )
     return {
       enabled,
       staleMillis: staleSeconds * 1000,
@@ -37,7 +45,9 @@ export class CacheConfig extends Effect.Service<CacheConfig>()("CacheConfig", {
       capacity,
       maxBytes,
       maxEntryBytes,
-      warmup
+      warmup,
+      /** How old (ms) the data of an invalidated answer may be when it is served (data.md "Freshness bound"). */
+      freshnessMillis: pollMillis + FRESHNESS_SLACK_MILLIS
     } as const
   })
 }) {}

@@ -44,10 +44,15 @@ const brotliOptions = (size: number): zlib.BrotliOptions => ({
 /** A copy of `out` in a buffer of its own: zlib hands out views of 16 KiB chunks, which a cache would hold whole. */
 const exact = (out: Uint8Array): Uint8Array => (out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out))
 
-/** One cached answer. Immutable but for its lazily computed compressed forms. */
+/** One cached answer. Immutable but for its lazily computed compressed forms and its invalidation. */
 export class CacheEntry {
   readonly #encoded = new Map<Encoding, Uint8Array>()
   #size: number
+  /**
+   * Undefined while no commit is known to have touched the answer. Set by the first invalidation that covers it
+   * (later ones keep it): its data equals the database as of some moment at or after this (clock millis).
+   */
+  validAsOf: number | undefined = undefined
 
   constructor(
     readonly key: string,
@@ -56,6 +61,8 @@ export class CacheEntry {
     readonly etag: string,
     readonly window: DateWindow | undefined,
     readonly files: ReadonlyArray<DbFile>,
+    /** Clock millis when the computation started: its reads saw every commit made before. */
+    readonly startedAt: number,
     /** Clock millis when the computation finished. */
     readonly computedAt: number,
     readonly dbMs: number,
@@ -70,20 +77,21 @@ export class CacheEntry {
     key: string,
     meta: EntryMeta,
     computed: Computed,
-    computedAt: number,
+    timing: { readonly startedAt: number; readonly computedAt: number },
     onEncoded?: (entry: CacheEntry, added: number) => void
   ): CacheEntry {
-    const bytes = computed.body
-    const etag = etagOf(bytes)
+    const { body, dbMs, rows } = computed
+    const { startedAt, computedAt } = timing
     return new CacheEntry(
       key,
-      bytes,
-      etag,
+      body,
+      etagOf(body),
       meta.window,
       meta.files,
+      startedAt,
       computedAt,
-      computed.dbMs,
-      computed.rows,
+      dbMs,
+      rows,
       onEncoded
     )
   }

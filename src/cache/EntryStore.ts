@@ -32,8 +32,10 @@ export interface Flight {
   readonly startedAt: number
   readonly refresh: boolean
   readonly deferred: Deferred.Deferred<CacheEntry, unknown>
-  /** Set when an invalidation covers it: its result is older than a commit, so it is never stored. */
-  poisoned: boolean
+  /** Set by the first invalidation that overtakes it: its result is stored invalidated, valid as of this. */
+  validAsOf: number | undefined
+  /** Set when a file it reads was replaced (`invalidateFile`): its result is never stored. */
+  dropped: boolean
 }
 
 /** The store's bounds: entries, bytes held, and the largest answer it keeps. */
@@ -61,6 +63,8 @@ export class EntryStore {
     invalidations: 0,
     evictions: 0
   }
+  /** Every computation in progress, also those a later request no longer joins (overtaken or dropped). */
+  readonly #running = new Set<Flight>()
   readonly #indexes: Record<DbFile, RangeIndex> = { live: new RangeIndex(), archive: new RangeIndex() }
   /** Per file: computations started before this instant are not stored (see `invalidateFile`). */
   readonly #storeFrom: Record<DbFile, number> = { live: -Infinity, archive: -Infinity }
@@ -113,51 +117,84 @@ export class EntryStore {
 
   /** Registers a computation of `key`; the caller runs it and calls `land`. */
   startFlight(key: string, meta: EntryMeta, startedAt: number, refresh: boolean, deferred: Flight["deferred"]): Flight {
-    const flight: Flight = { key, meta, startedAt, refresh, deferred, poisoned: false }
+    const flight: Flight = { key, meta, startedAt, refresh, deferred, validAsOf: undefined, dropped: false }
     this.flights.set(key, flight)
+    this.#running.add(flight)
     if (refresh) this.counts.refreshes++
     return flight
   }
 
-  /** A computation ended: stores its entry unless an invalidation overtook it. */
+  /**
+   * A computation ended: stores its entry, unless a replaced file keeps it out (`invalidateFile`). One overtaken by
+   * an invalidation is stored invalidated, and only in place of nothing or of an answer known valid as of earlier.
+   */
   land(flight: Flight, exit: Exit.Exit<CacheEntry, unknown>): void {
-    if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key)
+    this.#detach(flight)
+    this.#running.delete(flight)
     if (exit._tag === "Failure") {
       if (flight.refresh) this.counts.refresh_failures++
       return
     }
-    const current = !flight.poisoned && flight.meta.files.every((f) => flight.startedAt >= this.#storeFrom[f])
-    if (current) this.insert(exit.value)
-  }
-
-  /** Drops the entries (and poisons the computations) of `file` whose window holds one of `dates`. */
-  invalidateDates(file: DbFile, dates: ReadonlyArray<string>): number {
-    if (dates.length === 0) return 0
-    const sorted = [...new Set(dates)].sort()
-    for (const flight of this.flights.values()) {
-      if (flight.meta.files.includes(file) && touches(flight.meta.window, sorted)) this.#poison(flight)
+    if (flight.dropped || !flight.meta.files.every((f) => flight.startedAt >= this.#storeFrom[f])) return
+    const entry = exit.value
+    if (flight.validAsOf !== undefined) {
+      entry.validAsOf = flight.validAsOf
+      const held = this.entries.get(flight.key)
+      if (held !== undefined && (held.validAsOf === undefined || held.validAsOf > flight.validAsOf)) return
     }
-    return this.#drop(this.#indexes[file].matching(sorted))
+    this.insert(entry)
   }
 
   /**
-   * Drops every entry (and poisons every computation) that read `file`. Computations starting before `storeFrom`
-   * are not stored either: readers may still hold a replaced file open for a moment.
+   * A commit after `unchangedUntil` (clock millis: the change detector's previous read of `file`) touched `dates`:
+   * the entries and computations of `file` whose window holds one of them become invalidated, valid as of the
+   * later of their start and `unchangedUntil` (their data equals the database as of then). Returns how many
+   * entries it invalidated.
+   */
+  invalidateDates(file: DbFile, dates: ReadonlyArray<string>, unchangedUntil: number): number {
+    if (dates.length === 0) return 0
+    const sorted = [...new Set(dates)].sort()
+    for (const flight of this.#running) {
+      if (flight.meta.files.includes(file) && touches(flight.meta.window, sorted)) {
+        flight.validAsOf ??= Math.max(flight.startedAt, unchangedUntil)
+        this.#detach(flight)
+      }
+    }
+    let n = 0
+    for (const key of this.#indexes[file].matching(sorted)) {
+      const entry = this.entries.get(key)!
+      if (entry.validAsOf !== undefined) continue
+      entry.validAsOf = Math.max(entry.startedAt, unchangedUntil)
+      n++
+    }
+    this.counts.invalidations += n
+    return n
+  }
+
+  /**
+   * Drops every entry that read `file`. Computations starting before `storeFrom` are not stored: readers may still
+   * hold a replaced file open for a moment.
    */
   invalidateFile(file: DbFile, storeFrom: number): number {
     this.#storeFrom[file] = Math.max(this.#storeFrom[file], storeFrom)
-    for (const flight of this.flights.values()) if (flight.meta.files.includes(file)) this.#poison(flight)
-    const keys = new Set<string>()
-    for (const entry of this.entries.values()) if (entry.files.includes(file)) keys.add(entry.key)
-    return this.#drop(keys)
+    for (const flight of this.#running) {
+      if (!flight.meta.files.includes(file)) continue
+      flight.dropped = true
+      this.#detach(flight)
+    }
+    let n = 0
+    for (const entry of [...this.entries.values()]) if (entry.files.includes(file) && this.remove(entry.key)) n++
+    this.counts.invalidations += n
+    return n
   }
 
-  /** The fresh entry an exact URL resolved to, counted as a hit; undefined when it must go the normal way. */
+  /** The fresh, valid entry an exact URL resolved to, counted as a hit; undefined when it must go the normal way. */
   lookupUrl(url: string, nowMillis: number): CacheEntry | undefined {
     const key = this.urls.resolve(url, nowMillis)
     if (key === undefined) return undefined
     const entry = this.entries.get(key)
-    if (entry === undefined || nowMillis - entry.computedAt >= this.staleMillis) return undefined
+    if (entry === undefined || entry.validAsOf !== undefined || nowMillis - entry.computedAt >= this.staleMillis)
+      return undefined
     this.touch(entry)
     this.counts.hits++
     return entry
@@ -184,15 +221,8 @@ export class EntryStore {
     }
   }
 
-  #poison(flight: Flight): void {
-    flight.poisoned = true
+  /** Later requests of the key start a computation of their own, which sees the commit. */
+  #detach(flight: Flight): void {
     if (this.flights.get(flight.key) === flight) this.flights.delete(flight.key)
-  }
-
-  #drop(keys: Iterable<string>): number {
-    let n = 0
-    for (const key of keys) if (this.remove(key)) n++
-    this.counts.invalidations += n
-    return n
   }
 }

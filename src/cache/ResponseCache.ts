@@ -12,6 +12,8 @@ export interface CacheResult {
 
 /**
  * The response cache: stale-while-revalidate over encoded answers, invalidated by the dates each commit touched.
+ * An invalidated answer is served `STALE` (while one refresh runs) as long as its data is within the contract's
+ * freshness bound (`CHANGE_POLL_MS` + 250 ms), and is a miss after.
  *
  * Built on a structure of its own rather than effect's `Cache`: the HTTP fast path must read it synchronously,
  * invalidation selects entries by file and date range (an index kept in step with every insert and eviction),
@@ -24,9 +26,11 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
     const scope = yield* Effect.scope
     const store = new EntryStore(config, config.staleMillis)
 
-    const entryOf = <E, R>(key: string, meta: EntryMeta, compute: Effect.Effect<Computed, E, R>) =>
+    const entryOf = <E, R>(key: string, meta: EntryMeta, compute: Effect.Effect<Computed, E, R>, startedAt: number) =>
       Effect.flatMap(compute, (computed) =>
-        Effect.map(Clock.currentTimeMillis, (now) => CacheEntry.make(key, meta, computed, now, store.encodedAdded))
+        Effect.map(Clock.currentTimeMillis, (computedAt) =>
+          CacheEntry.make(key, meta, computed, { startedAt, computedAt }, store.encodedAdded)
+        )
       )
 
     /**
@@ -45,7 +49,7 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
           const running = store.flights.get(key)
           if (running !== undefined) return Effect.succeed(running)
           const flight = store.startFlight(key, meta, now, refresh, Deferred.unsafeMake(FiberId.none))
-          const run = entryOf(key, meta, compute).pipe(
+          const run = entryOf(key, meta, compute, now).pipe(
             Effect.onExit((exit) =>
               Effect.sync(() => {
                 store.land(flight, exit)
@@ -72,17 +76,20 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (!config.enabled) {
           store.counts.misses++
-          return Effect.map(entryOf(key, meta, compute), (entry) => ({ entry, outcome: "MISS" as const }))
+          return Effect.map(entryOf(key, meta, compute, now), (entry) => ({ entry, outcome: "MISS" as const }))
         }
         const entry = store.entries.get(key)
         if (entry !== undefined) {
           const age = now - entry.computedAt
-          if (age < config.staleMillis) {
+          const { validAsOf } = entry
+          if (age < config.staleMillis && validAsOf === undefined) {
             store.touch(entry)
             store.counts.hits++
             return Effect.succeed({ entry, outcome: "HIT" as const })
           }
-          if (age < config.expireMillis) {
+          // An invalidated answer is served while its data is within the freshness bound, never past it.
+          const withinBound = validAsOf === undefined || validAsOf >= now - config.freshnessMillis
+          if (age < config.expireMillis && withinBound) {
             store.touch(entry)
             store.counts.stale_served++
             return Effect.as(flightOf(key, meta, compute, now, true), { entry, outcome: "STALE" as const })
@@ -97,19 +104,24 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
       config,
       /** The cached answer of `key`, computing it with `compute` when needed (see the class comment). */
       get,
-      /** The entry of `key` as stored (fresh, stale or expired), without counting or touching it. */
+      /** The entry of `key` as stored (fresh, stale, invalidated or expired), without counting or touching it. */
       peek: (key: string): CacheEntry | undefined => store.entries.get(key),
       /**
        * Fast path: the fresh entry the exact request URL resolved to, counted as a hit (call it only when the
-       * answer will be sent from it). Undefined when disabled, unknown, stale, expired or for another UTC day.
+       * answer will be sent from it). Undefined when disabled, unknown, stale, invalidated, expired or for another
+       * UTC day.
        */
       lookupUrl: (url: string, nowMillis: number): CacheEntry | undefined =>
         config.enabled ? store.lookupUrl(url, nowMillis) : undefined,
       /** Records that `url` resolved to `key`; `validDay` is the UTC day its defaults were resolved on. */
       rememberUrl: (url: string, key: string, validDay: IsoDate | undefined): void =>
         store.rememberUrl(url, key, validDay),
-      invalidateDates: (file: DbFile, dates: ReadonlyArray<string>): Effect.Effect<number> =>
-        Effect.sync(() => store.invalidateDates(file, dates)),
+      /**
+       * Invalidates the answers of `file` whose window holds one of `dates`, touched by commits made after
+       * `unchangedUntil` (clock millis of the change detector's previous read of the file).
+       */
+      invalidateDates: (file: DbFile, dates: ReadonlyArray<string>, unchangedUntil: number): Effect.Effect<number> =>
+        Effect.sync(() => store.invalidateDates(file, dates, unchangedUntil)),
       /** Drops every answer that read `file`; answers computed within `settleMillis` from now are not stored. */
       invalidateFile: (file: DbFile, settleMillis = 0): Effect.Effect<number> =>
         Effect.map(Clock.currentTimeMillis, (now) => store.invalidateFile(file, now + settleMillis)),

@@ -70,13 +70,15 @@ export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDete
     }
     yield* Effect.addFinalizer(() => Effect.sync(() => DB_FILES.forEach((f) => watches[f].close())))
     const polling = yield* Effect.makeSemaphore(1)
+    /** Per file, the clock time before its last poll that read it: the commits a poll finds came after it. */
+    const lastRead: Record<DbFile, number> = { live: -Infinity, archive: -Infinity }
 
-    const apply = (file: DbFile, change: FileChange): Effect.Effect<unknown> => {
+    const apply = (file: DbFile, change: FileChange, unchangedUntil: number): Effect.Effect<unknown> => {
       switch (change._tag) {
         case "None":
           return Effect.void
         case "Dates":
-          return cache.invalidateDates(file, change.dates)
+          return cache.invalidateDates(file, change.dates, unchangedUntil)
         case "File":
           return Effect.zipRight(
             Effect.logInfo(`${file} file: ${change.reason}; every cached answer of it is dropped`),
@@ -112,8 +114,11 @@ export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDete
     const pollOne = (watch: FileWatch) =>
       Effect.gen(function* () {
         const before = watch.state
+        const startedAt = yield* Clock.currentTimeMillis
         const change = watch.poll()
         const after = watch.state
+        const unchangedUntil = lastRead[watch.file]
+        if (after.readable) lastRead[watch.file] = startedAt
         if (before.readable && !after.readable)
           yield* Effect.logWarning(`${watch.file} file unreadable: ${after.lastError}`)
         if (!before.readable && after.readable && before.lastError !== null)
@@ -125,7 +130,7 @@ export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDete
             `${watch.file} file: its WAL index was deleted or replaced under the service; ${RECONNECTING}`
           )
         }
-        yield* apply(watch.file, change)
+        yield* apply(watch.file, change, unchangedUntil)
         yield* checkAudit(watch.file, yield* Clock.currentTimeMillis)
       })
 

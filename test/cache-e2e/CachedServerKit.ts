@@ -32,8 +32,12 @@ export const LIVE_TO = "2026-03-31"
 export const POLL_MS = 100
 /** `POOL_FILE_CHECK_MS` (its default): how long a read worker trusts an open file before checking its inode. */
 export const FILE_CHECK_MS = 200
-/** Long enough after a commit for the change detector to have seen it (a bit more than `CHANGE_POLL_MS`). */
-export const AFTER_COMMIT_MS = POLL_MS + 120
+/**
+ * Long enough after a commit for the change detector to have seen it (a bit more than `CHANGE_POLL_MS`), and for
+ * the answers it invalidated to be past the freshness bound (`CHANGE_POLL_MS` + 250 ms before the request): no
+ * longer served `STALE`, computed again.
+ */
+export const PAST_BOUND_MS = POLL_MS + 250 + 120
 /** After a file was replaced or removed: the detector has seen it and every worker has checked its inode. */
 export const AFTER_FILE_MS = POLL_MS + FILE_CHECK_MS + 150
 

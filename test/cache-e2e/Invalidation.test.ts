@@ -3,11 +3,11 @@ import { Effect } from "effect"
 import * as path from "node:path"
 import { datesBetween, insertRecords } from "../support/fixtures.js"
 import {
-  AFTER_COMMIT_MS,
   AFTER_FILE_MS,
   CUTOVER,
   CachedServer,
   LIVE_TO,
+  PAST_BOUND_MS,
   type Reply,
   commit,
   commitInChild,
@@ -63,7 +63,10 @@ const primeAll = (port: number, names: ReadonlyArray<Name>) =>
     (replies) => Object.fromEntries(names.map((name, i) => [name, replies[i]!]))
   ) as Effect.Effect<Record<Name, Reply>>
 
-/** After a commit: `changed` are recomputed (`MISS`), `kept` still served from the cache unchanged (`HIT`). */
+/**
+ * Past the freshness bound after a commit: `changed` are recomputed (`MISS`), `kept` still served from the cache
+ * unchanged (`HIT`).
+ */
 const expectRefreshed = (
   port: number,
   before: Record<Name, Reply>,
@@ -93,7 +96,7 @@ describe("granular invalidation, end to end", () => {
         const { port, files } = yield* CachedServer
         original = yield* primeAll(port, Object.keys(URLS) as Array<Name>)
         commit(files.live, (db) => insertRecords(db, [{ ...NEW, production_date: D1 }]))
-        yield* Effect.sleep(AFTER_COMMIT_MS)
+        yield* Effect.sleep(PAST_BOUND_MS)
 
         const after = yield* expectRefreshed(
           port,
@@ -130,7 +133,7 @@ describe("granular invalidation, end to end", () => {
         commit(files.live, (db) =>
           db.prepare("UPDATE production_records SET production_date = ? WHERE id = ?").run(D2, NEW.id)
         )
-        yield* Effect.sleep(AFTER_COMMIT_MS)
+        yield* Effect.sleep(PAST_BOUND_MS)
 
         const after = yield* expectRefreshed(port, before, ["feb", "mar", "febRecords", "marRecords"], ["jan", "nov"])
         // February is as it was before the insert, March has the record now.
@@ -147,7 +150,7 @@ describe("granular invalidation, end to end", () => {
         const { port, files } = yield* CachedServer
         const before = yield* primeAll(port, ["jan", "feb", "mar", "febRecords", "marRecords"])
         commitInChild(files.live, `DELETE FROM production_records WHERE id = ${NEW.id};`)
-        yield* Effect.sleep(AFTER_COMMIT_MS)
+        yield* Effect.sleep(PAST_BOUND_MS)
 
         const after = yield* expectRefreshed(port, before, ["mar", "marRecords"], ["jan", "feb", "febRecords"])
         expect(after.mar.body).toBe(original.mar.body)
@@ -164,7 +167,7 @@ describe("granular invalidation, end to end", () => {
           files.archive,
           `INSERT INTO production_records VALUES (900002, '${ARCHIVE_D}', 'ITM-NEW', 'Archive fix', 'ZZ2', 'L01', 3, 1);`
         )
-        yield* Effect.sleep(AFTER_COMMIT_MS)
+        yield* Effect.sleep(PAST_BOUND_MS)
 
         const after = yield* expectRefreshed(
           port,

@@ -100,7 +100,7 @@ describe("EntryStore byte bound, against a reference LRU by bytes", () => {
         switch (op._tag) {
           case "put": {
             const computed = { body: bodyOf(op.size, op.seed), rows: 0, dbMs: 0 }
-            const entry = CacheEntry.make(k, META, computed, 0, store.encodedAdded)
+            const entry = CacheEntry.make(k, META, computed, { startedAt: 0, computedAt: 0 }, store.encodedAdded)
             made.set(k, [entry, ...(made.get(k) ?? [])])
             store.insert(entry)
             model.put(entry)

@@ -6,10 +6,12 @@ import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { DateWindow } from "../../src/domain/DateWindow.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
-import { cacheWith } from "./cacheLayer.js"
+import { cacheWith, settle } from "./cacheLayer.js"
 import { textOf } from "./entryText.js"
 
-const layer = cacheWith({ capacity: 1000 })
+/** `CHANGE_POLL_MS` + 250 ms with the default poll. */
+const BOUND = 1250
+const layer = cacheWith({ capacity: 1000, freshnessMillis: BOUND })
 
 const BASE = "2024-01-01" as IsoDate
 const date = (offset: number) => addDays(BASE, offset)
@@ -43,23 +45,26 @@ const answer = (key: string) => Effect.succeed({ body: Buffer.from(key), dbMs: 0
 
 describe("ResponseCache invalidation", () => {
   it.effect.prop(
-    "invalidateDates drops exactly the entries of that file whose window holds a touched date",
+    "invalidateDates invalidates exactly the entries of that file whose window holds a touched date",
     {
       metas: fc.array(fc.record({ window: windowArbitrary, files: filesArbitrary }), { minLength: 1, maxLength: 60 }),
       file: fc.constantFrom<DbFile>("live", "archive"),
-      dates: touchedArbitrary
+      dates: touchedArbitrary,
+      late: fc.boolean()
     },
-    ({ metas, file, dates }) =>
+    ({ metas, file, dates, late }) =>
       Effect.gen(function* () {
         const cache = yield* ResponseCache
         yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)), { discard: true })
-        const dropped = yield* cache.invalidateDates(file, dates)
+        const invalidated = yield* cache.invalidateDates(file, dates, 0)
         const expected = metas.map((meta) => naive(meta, file, dates))
-        expect(metas.map((_, i) => cache.peek(`k${i}`) === undefined)).toEqual(expected)
-        expect(dropped).toBe(expected.filter(Boolean).length)
-        // Dropped entries are computed again, never served stale.
+        expect(metas.map((_, i) => cache.peek(`k${i}`)?.validAsOf !== undefined)).toEqual(expected)
+        expect(invalidated).toBe(expected.filter(Boolean).length)
+        // Within the freshness bound they are served stale (and refreshed); past it, computed again.
+        if (late) yield* TestClock.adjust(BOUND + 1)
         const again = yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)))
-        expect(again.map((r) => r.outcome === "MISS")).toEqual(expected)
+        const outcome = late ? "MISS" : "STALE"
+        expect(again.map((r) => r.outcome)).toEqual(expected.map((touched) => (touched ? outcome : "HIT")))
       }).pipe(Effect.provide(layer)),
     { fastCheck: { numRuns: 200 } }
   )
@@ -71,8 +76,8 @@ describe("ResponseCache invalidation", () => {
       const recent = { window: { from: date(700), to: date(730) }, files: ["live"] } as const
       yield* cache.get("last-year", lastYear, answer("a"))
       yield* cache.get("recent", recent, answer("b"))
-      expect(yield* cache.invalidateDates("live", [date(730)])).toBe(1)
-      expect([cache.peek("last-year") !== undefined, cache.peek("recent") !== undefined]).toEqual([true, false])
+      expect(yield* cache.invalidateDates("live", [date(730)], 0)).toBe(1)
+      expect([cache.peek("last-year")?.validAsOf, cache.peek("recent")?.validAsOf]).toEqual([undefined, 0])
       expect((yield* cache.stats).invalidations).toBe(1)
     }).pipe(Effect.provide(layer))
   )
@@ -104,17 +109,18 @@ describe("ResponseCache URL fast path", () => {
     }).pipe(Effect.provide(layer))
   )
 
-  it.effect("an invalidated entry is not found by URL; its recomputation is", () =>
+  it.effect("an invalidated entry is not found by URL (it goes the fiber way, STALE); its refresh is", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
       const { entry } = yield* cache.get("k", meta, answer("old"))
       cache.rememberUrl("/lines", "k", undefined)
       expect(cache.lookupUrl("/lines", entry.computedAt)).toBe(entry)
-      yield* cache.invalidateDates("live", [date(3)])
+      yield* cache.invalidateDates("live", [date(3)], entry.computedAt)
       expect(cache.lookupUrl("/lines", entry.computedAt)).toBeUndefined()
-      const recomputed = yield* cache.get("k", meta, answer("new"))
-      expect(recomputed.outcome).toBe("MISS")
-      expect(textOf(cache.lookupUrl("/lines", recomputed.entry.computedAt))).toBe("new")
+      const stale = yield* cache.get("k", meta, answer("new"))
+      expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", "old"])
+      yield* settle
+      expect(textOf(cache.lookupUrl("/lines", entry.computedAt))).toBe("new")
     }).pipe(Effect.provide(layer))
   )
 })

@@ -6,14 +6,11 @@ import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import type { Computed, EntryMeta } from "../../src/cache/CacheEntry.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
-import { cacheWith } from "./cacheLayer.js"
+import { cacheWith, settle } from "./cacheLayer.js"
 import { textOf } from "./entryText.js"
 
 const window = (from: string, to: string) => ({ from: from as IsoDate, to: to as IsoDate })
 const META: EntryMeta = { window: window("2026-03-01", "2026-03-31"), files: ["live"] }
-
-/** Lets forked fibers (background refreshes) run to completion; real time, untouched by the TestClock. */
-const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(Effect.repeatN(3))
 
 /** A computation that counts its runs and answers `v<run>`. */
 const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) => Effect.succeed(body(n))) => {
@@ -27,6 +24,12 @@ const counted = (compute: (n: number) => Effect.Effect<Computed, string> = (n) =
 const SIZE = 2000
 
 const body = (n: number): Computed => ({ body: Buffer.from(`{"v":${n}}`), dbMs: 1.5, rows: 1 })
+
+/** `counted`, failing with "database down" while `down.on` is set. */
+const failable = () => {
+  const down = { on: false }
+  return { down, ...counted((n) => (down.on ? Effect.fail("database down") : Effect.succeed(body(n)))) }
+}
 
 describe("ResponseCache", () => {
   it.effect("fresh → stale (served at once, one refresh, then HIT) → expired (blocking MISS)", () =>
@@ -103,12 +106,11 @@ describe("ResponseCache", () => {
   it.effect("a failed refresh keeps serving the stale value until it expires, then the error reaches the caller", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      let failing = false
-      const c = counted((n) => (failing ? Effect.fail("database down") : Effect.succeed(body(n))))
+      const c = failable()
       const get = cache.get("k", META, c.compute)
       yield* get
       yield* TestClock.adjust("250 seconds")
-      failing = true
+      c.down.on = true
       expect((yield* get).outcome).toBe("STALE")
       yield* settle
       yield* TestClock.adjust("49 seconds")
@@ -121,7 +123,7 @@ describe("ResponseCache", () => {
       yield* TestClock.adjust("1 second") // 300 s: expired
       expect(yield* Effect.flip(get)).toBe("database down")
       expect(cache.peek("k")).toBeUndefined()
-      failing = false
+      c.down.on = false
       const back = yield* get
       expect([back.outcome, textOf(back.entry)]).toEqual(["MISS", `{"v":5}`])
     }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
@@ -160,24 +162,27 @@ describe("ResponseCache", () => {
     }).pipe(Effect.provide(cacheWith({ enabled: false })))
   )
 
-  it.effect("an invalidation during a computation: its waiters get the result, the cache does not keep it", () =>
+  it.effect("an invalidation during a computation: its waiters get the result; a later request computes anew", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+      // The overtaken computation (run 1) ends after the later one (run 3).
+      const c = counted((n) => Effect.as(Effect.sleep(n === 1 ? "2 seconds" : "1 second"), body(n)))
       const other = { window: window("2026-01-01", "2026-01-31"), files: ["live"] } as const
       const first = yield* Effect.fork(cache.get("k", META, c.compute))
       const untouched = yield* Effect.fork(cache.get("other", other, c.compute))
       yield* settle
-      expect(yield* cache.invalidateDates("live", ["2026-03-15"])).toBe(0)
+      expect(yield* cache.invalidateDates("live", ["2026-03-15"], 0)).toBe(0)
       const late = yield* Effect.fork(cache.get("k", META, c.compute)) // must not join the overtaken computation
       yield* settle
       yield* TestClock.adjust("1 second")
-      expect((yield* Fiber.join(first)).outcome).toBe("MISS")
+      expect([(yield* Fiber.join(late)).outcome, textOf(cache.peek("k"))]).toEqual(["MISS", `{"v":3}`])
+      yield* TestClock.adjust("1 second")
+      expect(textOf((yield* Fiber.join(first)).entry)).toBe(`{"v":1}`)
       yield* Fiber.join(untouched)
-      yield* Fiber.join(late)
       expect(c.runs()).toBe(3)
-      expect(textOf(cache.peek("k"))).toBe(`{"v":3}`)
-      expect(cache.peek("other")).toBeDefined()
+      // The overtaken answer, known valid only as of before the commit, does not replace the later one.
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([`{"v":3}`, undefined])
+      expect(cache.peek("other")?.validAsOf).toBeUndefined()
     }).pipe(Effect.provide(cacheWith({ capacity: 100 })))
   )
 
@@ -271,6 +276,154 @@ describe("ResponseCache", () => {
   )
 })
 
+describe("ResponseCache: invalidated answers within the freshness bound", () => {
+  /** `CHANGE_POLL_MS` + 250 ms with the default poll. */
+  const BOUND = 1250
+  const MARCH = ["2026-03-15"]
+  const bounded = cacheWith({ capacity: 100, freshnessMillis: BOUND })
+
+  it.effect("within the bound: STALE to every request while one refresh runs, not found by URL, then HIT", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 1 ? Effect.succeed(body(n)) : Effect.as(Deferred.await(gate), body(n))))
+      yield* cache.get("k", META, c.compute)
+      cache.rememberUrl("/summary/daily?from=2026-03-01&to=2026-03-31", "k", undefined)
+      yield* TestClock.setTime(10_000)
+      // The previous poll found the file unchanged at 9.5 s: the answer (of 0 s) holds the data as of then.
+      expect(yield* cache.invalidateDates("live", MARCH, 9_500)).toBe(1)
+      expect(cache.peek("k")?.validAsOf).toBe(9_500)
+      expect(yield* cache.invalidateDates("live", MARCH, 9_900)).toBe(0) // the first invalidation's bound stays
+      expect(cache.peek("k")?.validAsOf).toBe(9_500)
+      expect(cache.lookupUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000)).toBeUndefined()
+
+      const results = yield* Effect.all(
+        Array.from({ length: 10 }, () => cache.get("k", META, c.compute)),
+        { concurrency: "unbounded" }
+      )
+      yield* settle
+      expect(results.map((r) => `${r.outcome} ${textOf(r.entry)}`)).toEqual(Array(10).fill(`STALE {"v":1}`))
+      expect(c.runs()).toBe(2)
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      const refreshed = yield* cache.get("k", META, c.compute)
+      expect([refreshed.outcome, textOf(refreshed.entry), refreshed.entry.validAsOf]).toEqual([
+        "HIT",
+        `{"v":2}`,
+        undefined
+      ])
+      expect(textOf(cache.lookupUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000))).toBe(`{"v":2}`)
+      expect(yield* cache.stats).toMatchObject({ invalidations: 1, stale_served: 10, refreshes: 1, hits: 2, misses: 1 })
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("the answer's own start bounds it when it began after the previous poll", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      yield* TestClock.setTime(5_000)
+      yield* cache.get("k", META, counted().compute)
+      expect(yield* cache.invalidateDates("live", MARCH, 4_000)).toBe(1)
+      expect(cache.peek("k")?.validAsOf).toBe(5_000)
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("beyond the bound: a MISS that waits for the computation", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => (n === 1 ? Effect.succeed(body(n)) : Effect.as(Effect.sleep("1 second"), body(n))))
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.setTime(10_000)
+      yield* cache.invalidateDates("live", MARCH, 9_500)
+      yield* TestClock.setTime(9_500 + BOUND + 1)
+      const miss = yield* Effect.fork(cache.get("k", META, c.compute))
+      yield* settle
+      expect(miss.unsafePoll()).toBeNull() // blocked on the computation, not served stale
+      expect(cache.peek("k")).toBeUndefined()
+      yield* TestClock.adjust("1 second")
+      const computed = yield* Fiber.join(miss)
+      expect([computed.outcome, textOf(computed.entry)]).toEqual(["MISS", `{"v":2}`])
+      expect(yield* cache.stats).toMatchObject({ stale_served: 0, misses: 2 })
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("a failed refresh keeps the invalidated answer served until it leaves the bound", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = failable()
+      const get = cache.get("k", META, c.compute)
+      yield* get
+      yield* TestClock.setTime(10_000)
+      yield* cache.invalidateDates("live", MARCH, 9_800)
+      c.down.on = true
+      expect((yield* get).outcome).toBe("STALE")
+      yield* settle
+      yield* TestClock.setTime(9_800 + BOUND) // the edge: still within
+      const again = yield* get
+      expect([again.outcome, textOf(again.entry)]).toEqual(["STALE", `{"v":1}`])
+      yield* settle
+      expect(yield* cache.stats).toMatchObject({ refreshes: 2, refresh_failures: 2 })
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Effect.flip(get)).toBe("database down")
+      expect(cache.peek("k")).toBeUndefined()
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("an invalidated answer within the bound still expires with its age", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted()
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.setTime(299_999)
+      yield* cache.invalidateDates("live", MARCH, 299_999)
+      yield* TestClock.adjust("1 millis")
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("MISS")
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("a computation overtaken by an invalidation is stored invalidated and served STALE within the bound", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+      const first = yield* Effect.fork(cache.get("k", META, c.compute))
+      yield* settle
+      yield* TestClock.adjust("500 millis")
+      expect(yield* cache.invalidateDates("live", MARCH, 400)).toBe(0) // no entry yet: the computation is marked
+      yield* TestClock.adjust("500 millis")
+      expect(textOf((yield* Fiber.join(first)).entry)).toBe(`{"v":1}`)
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([`{"v":1}`, 400])
+
+      const stale = yield* cache.get("k", META, c.compute)
+      expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", `{"v":1}`])
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([`{"v":2}`, undefined])
+      expect(c.runs()).toBe(2)
+    }).pipe(Effect.provide(bounded))
+  )
+
+  it.effect("invalidateFile still drops every answer of the file, invalidated or not, and what is computing", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => (n === 3 ? Effect.as(Effect.sleep("1 second"), body(n)) : Effect.succeed(body(n))))
+      const april = { window: window("2026-04-01", "2026-04-30"), files: ["live"] } as const
+      yield* cache.get("k", META, c.compute)
+      yield* cache.get("april", april, c.compute)
+      yield* cache.invalidateDates("live", MARCH, 0)
+      const computing = yield* Effect.fork(
+        cache.get("may", { ...april, window: window("2026-05-01", "2026-05-31") }, c.compute)
+      )
+      yield* settle
+      expect(yield* cache.invalidateFile("live")).toBe(2)
+      expect([cache.peek("k"), cache.peek("april")]).toEqual([undefined, undefined])
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(computing)).outcome).toBe("MISS")
+      expect(cache.peek("may")).toBeUndefined()
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("MISS")
+    }).pipe(Effect.provide(bounded))
+  )
+})
+
 describe("CacheConfig", () => {
   const load = (env: Record<string, string>) =>
     Effect.provide(
@@ -288,7 +441,8 @@ describe("CacheConfig", () => {
         capacity: 10_000,
         maxBytes: 268_435_456,
         maxEntryBytes: 8_388_608,
-        warmup: true
+        warmup: true,
+        freshnessMillis: 1250
       })
     })
   )
@@ -299,6 +453,13 @@ describe("CacheConfig", () => {
       expect([config.enabled, config.staleMillis, config.expireMillis]).toEqual([false, 5000, 9000])
       const error = yield* Effect.flip(load({ CACHE_STALE_SECONDS: "60", CACHE_EXPIRE_SECONDS: "30" }))
       expect(String(error)).toContain("CACHE_EXPIRE_SECONDS")
+    })
+  )
+
+  it.effect("takes the freshness bound from CHANGE_POLL_MS, as the change detector reads it", () =>
+    Effect.gen(function* () {
+      expect((yield* load({ CHANGE_POLL_MS: "100" })).freshnessMillis).toBe(350)
+      expect(String(yield* Effect.flip(load({ CHANGE_POLL_MS: "0" })))).toContain("CHANGE_POLL_MS")
     })
   )
 

@@ -1,4 +1,4 @@
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { CacheConfig } from "../../src/cache/CacheConfig.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 
@@ -14,6 +14,7 @@ export const testCacheConfig = (config: Partial<CacheConfig> = {}) =>
       maxBytes: 256 * 1024 * 1024,
       maxEntryBytes: 8 * 1024 * 1024,
       warmup: false,
+      freshnessMillis: 1250,
       ...config
     })
   )
@@ -21,3 +22,8 @@ export const testCacheConfig = (config: Partial<CacheConfig> = {}) =>
 /** The real `ResponseCache` over `testCacheConfig(config)`. */
 export const cacheWith = (config: Partial<CacheConfig> = {}) =>
   ResponseCache.DefaultWithoutDependencies.pipe(Layer.provide(testCacheConfig(config)))
+
+/** Lets forked fibers (background refreshes) run to completion; real time, untouched by the TestClock. */
+export const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve))).pipe(
+  Effect.repeatN(3)
+)

@@ -35,10 +35,10 @@ const recordingCache = (calls: Array<Call>) =>
     Effect.map(ResponseCache, (cache) =>
       ResponseCache.make({
         ...cache,
-        invalidateDates: (file, dates) =>
+        invalidateDates: (file, dates, unchangedUntil) =>
           Effect.zipRight(
             Effect.sync(() => calls.push([file, [...dates].sort()])),
-            cache.invalidateDates(file, dates)
+            cache.invalidateDates(file, dates, unchangedUntil)
           ),
         invalidateFile: (file, settle) =>
           Effect.zipRight(
@@ -65,7 +65,7 @@ const ENTRIES: Record<string, EntryMeta> = {
   cross: { window: win("2025-12-15", "2026-01-15"), files: ["archive", "live"] }
 }
 
-/** Fills the cache with one entry per window above; returns which keys are still cached. */
+/** Fills the cache with one entry per window above. */
 const fillCache = Effect.gen(function* () {
   const cache = yield* ResponseCache
   yield* Effect.forEach(
@@ -76,7 +76,10 @@ const fillCache = Effect.gen(function* () {
     }
   )
 })
-const cachedKeys = Effect.map(ResponseCache, (cache) => Object.keys(ENTRIES).filter((k) => cache.peek(k) !== undefined))
+/** The keys whose answer is cached and not invalidated. */
+const cachedKeys = Effect.map(ResponseCache, (cache) =>
+  Object.keys(ENTRIES).filter((k) => cache.peek(k) !== undefined && cache.peek(k)!.validAsOf === undefined)
+)
 
 /** One poll interval on the TestClock (the poll is synchronous, so it has run when this returns). */
 const onePoll = Effect.zipRight(
@@ -148,6 +151,23 @@ describe("ChangeDetector on real files", () => {
       expect(calls).toHaveLength(1) // nothing new, nothing invalidated
     }).pipe(Effect.provide(detector(files, calls)))
   })
+
+  it.effect(
+    "the answers a commit invalidates hold the data as of the poll before it (the freshness bound's base)",
+    () => {
+      const files = freshFiles()
+      const calls: Array<Call> = []
+      return Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        yield* fillCache // at 0, as the first poll
+        yield* onePoll // read at POLL_MS: nothing new
+        withDb(files.live, (db) => insertRecords(db, [record("2026-03-10")]))
+        yield* onePoll
+        expect(calls).toEqual([["live", ["2026-03-10"]]])
+        expect(cache.peek("mar")?.validAsOf).toBe(POLL_MS)
+      }).pipe(Effect.provide(detector(files, calls)))
+    }
+  )
 
   it.effect("an update invalidates the old and the new date, a delete the deleted record's date", () => {
     const files = freshFiles()
@@ -323,7 +343,8 @@ describe("ChangeDetector on real files", () => {
       yield* fillCache
       const committedAt = performance.now()
       withDb(files.live, (db) => insertRecords(db, [record("2026-03-11")]))
-      while (cache.peek("mar") !== undefined && performance.now() - committedAt < 5000) yield* Effect.sleep("2 millis")
+      const valid = () => cache.peek("mar")?.validAsOf === undefined
+      while (valid() && performance.now() - committedAt < 5000) yield* Effect.sleep("2 millis")
       const seenAfter = performance.now() - committedAt
       expect(calls).toEqual([["live", ["2026-03-11"]]])
       // One interval plus scheduling slack on a busy machine.
