@@ -210,6 +210,38 @@ describe("migrateFile", () => {
       })
   )
 
+  it.scoped(
+    "upgrades a v11 file: a dry run prints v12 and changes nothing; after it, replaced rows leave the totals",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir()
+        const file = path.join(dir, "live.db")
+        const fresh = path.join(dir, "fresh.db")
+        createRecordsFile(file, randomRecords(seededRng(12), 1_000, shape))
+        createRecordsFile(fresh, [])
+        yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 11 }))
+        const hash = sha256File(file)
+        const [dry, printed] = yield* captureConsole(migrateFile(target(file), { dryRun: true }))
+        expect(dry).toMatchObject({ status: "dry-run", applied: stepsAfter(11) })
+        expect(printed.filter((s) => s.startsWith("CREATE TABLE IF NOT EXISTS replaced_records"))).toHaveLength(1)
+        expect(sha256File(file)).toBe(hash)
+        const [report] = yield* migrate(file)
+        yield* migrate(fresh)
+
+        expect(report).toMatchObject({ status: "migrated", applied: stepsAfter(11), integrity: "ok" })
+        withDb(file, (db) => {
+          // A reload of every fifth record, moved to another day and renamed; then runs of ids shifted onto others.
+          db.prepare(
+            `REPLACE INTO production_records SELECT id, '2025-11-03', item_code, item_name || ' rev', lot_number, line_code,
+            good_quantity + 1, defect_quantity FROM production_records WHERE id % 5 = 0`
+          ).run()
+          db.prepare(`UPDATE OR REPLACE production_records SET id = id + 1 WHERE id % 7 = 0`).run()
+          expect(actualDerived(db)).toEqual(expectedDerived(db))
+        })
+        yield* endsAsFreshAndStays(file, fresh)
+      })
+  )
+
   it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")
