@@ -150,13 +150,23 @@ export const loaderStatementArbitrary = (shape: RecordShape, records: number): f
   )
 }
 
-export const loaderBatchesArbitrary = (shape: RecordShape, records: number, maxBatches = 8) =>
+/** `INSERT OR REPLACE` / `REPLACE INTO` of one of the first `records` records (by id order) with new values. */
+export const replaceExistingArbitrary = (shape: RecordShape, records: number): fc.Arbitrary<LoaderStatement> =>
+  fc
+    .tuple(fc.constantFrom("INSERT OR REPLACE INTO", "REPLACE INTO"), fc.nat(records - 1), recordArbitrary(shape))
+    .map(([verb, n, r]) => insert(verb, { sql: PICK, params: [n] }, r))
+
+/** Transactions of 1-6 `statement`s, one in five rolled back. */
+export const loaderBatchesArbitrary = (
+  statement: fc.Arbitrary<LoaderStatement>,
+  count: { readonly minLength?: number; readonly maxLength?: number } = { maxLength: 8 }
+): fc.Arbitrary<ReadonlyArray<LoaderBatch>> =>
   fc.array(
     fc.record({
-      statements: fc.array(loaderStatementArbitrary(shape, records), { minLength: 1, maxLength: 6 }),
+      statements: fc.array(statement, { minLength: 1, maxLength: 6 }),
       rollback: fc.nat(4).map((n) => n === 0)
     }),
-    { minLength: 1, maxLength: maxBatches }
+    { minLength: 1, ...count }
   )
 
 /** What a statement answered its writer: the rows it changed and the last insert rowid, or a constraint failure. */

@@ -70,3 +70,19 @@ export const runLoaderInPython = (
     }
     return report
   })
+
+export interface SummaryRows {
+  readonly daily: ReadonlyArray<Record<string, unknown>>
+  readonly by_item: ReadonlyArray<Record<string, unknown>>
+  readonly by_line: ReadonlyArray<Record<string, unknown>>
+}
+
+/**
+ * /summary/daily, /summary/by-item and /summary/by-line of each `[from, to]` window, recounted from `file`'s
+ * production_records by a Python process (test/support/summaries.py); keyed by "from:to".
+ */
+export const recountSummaries = (file: string, windows: ReadonlyArray<readonly [string, string]>) =>
+  Effect.map(
+    runPython("summaries.py", [file, ...windows.map(([from, to]) => `${from}:${to}`)]),
+    (out) => JSON.parse(out) as Record<string, SummaryRows>
+  )
