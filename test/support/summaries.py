@@ -1,5 +1,5 @@
 """A direct recount of /summary/daily, /summary/by-item and /summary/by-line from one file's production_records,
-as the contract defines them (docs: /work/shared/spec/api.md), done by this separate process with Python's sqlite3.
+as the contract defines them (docs/api.md), done by this separate process with Python's sqlite3.
 
     python3 summaries.py FILE FROM:TO [FROM:TO ...]
 
@@ -12,44 +12,36 @@ import sqlite3
 import sys
 
 TOTALS = "sum(good_quantity), sum(defect_quantity), count(*)"
+WHERE = "production_date >= ? AND production_date <= ?"
 
 
 def totals(row):
     return {"good_quantity": row[0], "defect_quantity": row[1], "record_count": row[2]}
 
 
+def grouped(db, column, key, start, end):
+    """Totals by one column, in its order (the daily summary by date, by-line by line)."""
+    sql = "SELECT %s, %s FROM production_records WHERE %s GROUP BY %s ORDER BY %s" % (column, TOTALS, WHERE, column, column)
+    return [{key: r[0], **totals(r[1:])} for r in db.execute(sql, (start, end))]
+
+
+def by_item(db, start, end):
+    """Totals by item, good quantity descending then item code; item_name: the name on the item's latest record
+    in the window (latest date, then highest id)."""
+    sql = """SELECT item_code,
+          (SELECT item_name FROM production_records AS l WHERE l.item_code = p.item_code AND %s
+           ORDER BY production_date DESC, id DESC LIMIT 1), %s
+        FROM production_records AS p WHERE %s GROUP BY item_code
+        ORDER BY sum(good_quantity) DESC, item_code""" % (WHERE, TOTALS, WHERE)
+    return [{"item_code": r[0], "item_name": r[1], **totals(r[2:])} for r in db.execute(sql, (start, end, start, end))]
+
+
 def window(db, start, end):
-    where = "production_date >= ? AND production_date <= ?"
-    daily = [
-        {"date": r[0], **totals(r[1:])}
-        for r in db.execute(
-            "SELECT production_date, %s FROM production_records WHERE %s GROUP BY production_date ORDER BY production_date"
-            % (TOTALS, where),
-            (start, end),
-        )
-    ]
-    # item_name: the name on the item's latest record in the window (latest date, then highest id).
-    by_item = [
-        {"item_code": r[0], "item_name": r[1], **totals(r[2:])}
-        for r in db.execute(
-            """SELECT item_code,
-                 (SELECT item_name FROM production_records AS l WHERE l.item_code = p.item_code AND %s
-                  ORDER BY production_date DESC, id DESC LIMIT 1), %s
-               FROM production_records AS p WHERE %s GROUP BY item_code
-               ORDER BY sum(good_quantity) DESC, item_code"""
-            % (where, TOTALS, where),
-            (start, end, start, end),
-        )
-    ]
-    by_line = [
-        {"line_code": r[0], **totals(r[1:])}
-        for r in db.execute(
-            "SELECT line_code, %s FROM production_records WHERE %s GROUP BY line_code ORDER BY line_code"
-            % (TOTALS, where),
-            (start, end),
-        )
-    ]
-    return {"daily": daily, "by_item": by_item, "by_line": by_line}
+    return {
+        "daily": grouped(db, "production_date", "date", start, end),
+        "by_item": by_item(db, start, end),
+        "by_line": grouped(db, "line_code", "line_code", start, end),
+    }
 
 
 def main(argv):
