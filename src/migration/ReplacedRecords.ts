@@ -10,6 +10,12 @@
  * copy the statement did not replace (`INSERT OR IGNORE`, an upsert's `DO UPDATE`, a failed statement's row) is
  * never applied: the next insert or update drops it, and no AFTER trigger reads another id's copy. When the
  * writer has `recursive_triggers` on, the replaced row's delete triggers run and drop its copy themselves.
+ *
+ * What this relies on, checked with SQLite 3.53 (better-sqlite3) and 3.40 (Python's sqlite3), recursive_triggers
+ * off: a multi-row statement runs BEFORE, write, AFTER row by row; an id SQLite assigns is -1 in a BEFORE trigger
+ * (a copy of a row -1, if any, is never applied: the AFTER trigger reads the id actually assigned); an upsert and
+ * `INSERT OR IGNORE` fire BEFORE INSERT, not AFTER INSERT, when they conflict; triggers on another table fire from
+ * a trigger's body.
  */
 import { RECORD_COLUMNS } from "../domain/ProductionRecord.js"
 
