@@ -21,9 +21,10 @@ Versioned: applied steps are recorded in each file (table schema_migrations); a 
 says so. Each step is atomic. Backfills run month by month, each month in its own short write transaction, so
 a loader writing meanwhile waits briefly (busy_timeout) and loses nothing; steps that hold the write lock for
 their whole duration (index builds, the dimensions backfill) say so and report how long they took. Triggers keep
-every derived table exact after the migration, whoever writes. A path you name must exist (it is never
-created); a default path that is absent is skipped. A file that is not SQLite, or whose production_records
-table lacks a column, is refused with a message naming it. Ends with PRAGMA integrity_check per file.`
+every derived table exact after the migration, whoever writes and however (INSERT OR REPLACE included). A path
+you name must exist (it is never created); a default path that is absent is skipped. A file that is not SQLite,
+or whose production_records table lacks a column, is refused with a message naming it. Ends with PRAGMA
+integrity_check per file.`
 
 const { values } = parseArgs({
   options: {

@@ -131,14 +131,21 @@ describe("migrateFile", () => {
       expect(schemaState(file)).toEqual(after)
     })
 
-  it.scoped("upgrades a v7 file with data: adds and backfills the running totals, ends as a fresh migration does", () =>
+  /** A file of 1,000 records migrated up to `version`, and an empty file beside it to migrate from scratch. */
+  const upgradeCase = (seed: number, version: number) =>
     Effect.gen(function* () {
       const dir = yield* tempDir()
       const file = path.join(dir, "live.db")
       const fresh = path.join(dir, "fresh.db")
-      createRecordsFile(file, randomRecords(seededRng(5), 1_000, shape))
+      createRecordsFile(file, randomRecords(seededRng(seed), 1_000, shape))
       createRecordsFile(fresh, [])
-      yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 7 }))
+      yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: version }))
+      return { file, fresh }
+    })
+
+  it.scoped("upgrades a v7 file with data: adds and backfills the running totals, ends as a fresh migration does", () =>
+    Effect.gen(function* () {
+      const { file, fresh } = yield* upgradeCase(5, 7)
       withDb(file, (db) => {
         const columns = db.prepare(`SELECT name FROM pragma_table_info('rollup_day_item')`).pluck().all()
         expect(columns).not.toContain("cum_good")
@@ -169,12 +176,7 @@ describe("migrateFile", () => {
     "upgrades a v8 file with data: adds and backfills the dense totals by item, ends as a fresh migration does",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir()
-        const file = path.join(dir, "live.db")
-        const fresh = path.join(dir, "fresh.db")
-        createRecordsFile(file, randomRecords(seededRng(8), 1_000, shape))
-        createRecordsFile(fresh, [])
-        yield* captureConsole(migrateFile(target(file), { dryRun: false, upTo: 8 }))
+        const { file, fresh } = yield* upgradeCase(8, 8)
         withDb(file, (db) => {
           const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all()
           expect(tables).not.toContain("rollup_cum_item")
@@ -204,6 +206,33 @@ describe("migrateFile", () => {
           db.prepare(`DELETE FROM production_records WHERE id % 7 = 0`).run()
           db.prepare(`DELETE FROM production_records WHERE production_date = '2025-12-24'`).run()
           db.prepare(`UPDATE production_records SET production_date = '2025-11-03' WHERE id % 11 = 0`).run()
+          expect(actualDerived(db)).toEqual(expectedDerived(db))
+        })
+        yield* endsAsFreshAndStays(file, fresh)
+      })
+  )
+
+  it.scoped(
+    "upgrades a v11 file: a dry run prints v12 and changes nothing; after it, replaced rows leave the totals",
+    () =>
+      Effect.gen(function* () {
+        const { file, fresh } = yield* upgradeCase(12, 11)
+        const hash = sha256File(file)
+        const [dry, printed] = yield* captureConsole(migrateFile(target(file), { dryRun: true }))
+        expect(dry).toMatchObject({ status: "dry-run", applied: stepsAfter(11) })
+        expect(printed.filter((s) => s.startsWith("CREATE TABLE IF NOT EXISTS replaced_records"))).toHaveLength(1)
+        expect(sha256File(file)).toBe(hash)
+        const [report] = yield* migrate(file)
+        yield* migrate(fresh)
+
+        expect(report).toMatchObject({ status: "migrated", applied: stepsAfter(11), integrity: "ok" })
+        withDb(file, (db) => {
+          // A reload of every fifth record, moved to another day and renamed; then runs of ids shifted onto others.
+          db.prepare(
+            `REPLACE INTO production_records SELECT id, '2025-11-03', item_code, item_name || ' rev', lot_number, line_code,
+            good_quantity + 1, defect_quantity FROM production_records WHERE id % 5 = 0`
+          ).run()
+          db.prepare(`UPDATE OR REPLACE production_records SET id = id + 1 WHERE id % 7 = 0`).run()
           expect(actualDerived(db)).toEqual(expectedDerived(db))
         })
         yield* endsAsFreshAndStays(file, fresh)
