@@ -14,9 +14,10 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { isDeepStrictEqual } from "node:util"
 import { percentile } from "../../scripts/bench/Stats.js"
-import { spawnProcess, spawnService } from "../reliability/Processes.js"
+import { spawnService } from "../reliability/Processes.js"
 import { CUTOVER, type Files, LIVE_TO, jsonOf, reliabilityFiles, send } from "../reliability/ReliabilityKit.js"
 import { type RecordInput, itemCode, itemName, lineCode } from "../support/fixtures.js"
+import { runPython, spawnPython } from "../support/Python.js"
 import { type Answer, type History, staleness, violations, visibilityLags } from "./Staleness.js"
 
 /**
@@ -35,8 +36,6 @@ const LAST = "2026-12-31"
 const LATER_DAYS = 275 // 2026-04-01 … 2026-12-31
 
 const DIR = fileURLToPath(new URL(".", import.meta.url))
-/** No __pycache__ in the test tree. */
-const PYTHON_ENV = { PYTHONDONTWRITEBYTECODE: "1" }
 
 // ---- shapes: what the readers ask, and what python counts for them ----
 
@@ -104,8 +103,7 @@ const canonical = (shape: Shape, body: unknown): string => {
 
 // ---- python ----
 
-const python = (script: string, args: ReadonlyArray<string>) =>
-  spawnProcess("python3", [path.join(DIR, script), ...args], PYTHON_ENV)
+const python = (script: string, args: ReadonlyArray<string>) => spawnPython(path.join(DIR, script), args)
 
 const jsonLines = <A>(text: string): Array<A> =>
   text
@@ -115,14 +113,7 @@ const jsonLines = <A>(text: string): Array<A> =>
 
 /** `python3 sqlite_tool.py <args>` to its end: its JSON lines; fails on an exit other than 0. */
 export const sqliteTool = <A = Record<string, unknown>>(args: ReadonlyArray<string>) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const child = yield* python("sqlite_tool.py", args)
-      const code = yield* child.exited
-      if (code !== 0) return yield* Effect.die(new Error(`sqlite_tool ${args.join(" ")}: ${code} ${child.stderr()}`))
-      return jsonLines<A>(child.stdout())
-    })
-  )
+  Effect.map(Effect.orDie(runPython(path.join(DIR, "sqlite_tool.py"), args)), (out) => jsonLines<A>(out))
 
 let shapeFiles = 0
 

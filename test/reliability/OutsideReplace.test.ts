@@ -72,7 +72,9 @@ describe("an outside loader replacing records by id while the service serves", (
         // Every answer cached before the loader starts: each must be invalidated by what it changes.
         expect((yield* served(port)).summaries).toEqual(before)
 
-        const loader = yield* Effect.fork(runLoaderInPython(files.live, BATCHES, { pauseMs: 50 }))
+        const loader = yield* Effect.fork(
+          runLoaderInPython(files.live, BATCHES, { pauseMs: 50, connectionPerBatch: true })
+        )
         const statuses: Array<number> = []
         while (Option.isNone(yield* Fiber.poll(loader))) statuses.push(...(yield* served(port)).statuses)
         const report = yield* Fiber.join(loader)

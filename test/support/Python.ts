@@ -3,33 +3,28 @@
  * the sqlite3 shell may not be): a loader running `LoaderBatch`es, and a direct recount of the summaries.
  */
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
+import { spawnProcess } from "../reliability/Processes.js"
 import type { LoaderBatch } from "./LoaderStatements.js"
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url))
 
-/** `python3 <script> <args>` in a process of its own: its stdout once it exits 0; killed if interrupted. */
-export const runPython = (name: string, args: ReadonlyArray<string>): Effect.Effect<string, Error> =>
-  Effect.async<string, Error>((resume) => {
-    const child = spawn("python3", [script(name), ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", (error) => resume(Effect.fail(error)))
-    child.on("close", (code, signal) =>
-      resume(
-        code === 0
-          ? Effect.succeed(stdout)
-          : Effect.fail(new Error(`python3 ${name} ended ${code ?? signal}: ${stderr}`))
-      )
-    )
-    return Effect.sync(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+/** `python3 <script path> <args>` as a child of the scope (no __pycache__ left in the test tree). */
+export const spawnPython = (path: string, args: ReadonlyArray<string>) =>
+  spawnProcess("python3", [path, ...args], { PYTHONDONTWRITEBYTECODE: "1" })
+
+/** `python3 <script path> <args>` to its end: its stdout once it exits 0; killed if interrupted. */
+export const runPython = (path: string, args: ReadonlyArray<string>): Effect.Effect<string, Error> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const child = yield* spawnPython(path, args)
+      const code = yield* child.exited
+      if (code !== 0)
+        return yield* Effect.fail(new Error(`python3 ${path} ${args.join(" ")} ended ${code}: ${child.stderr()}`))
+      return child.stdout()
     })
-  })
+  )
 
 export interface PythonLoaderOptions {
   readonly recursiveTriggers?: boolean
@@ -53,7 +48,7 @@ export const runLoaderInPython = (
   Effect.gen(function* () {
     const json = `${file}.batches.json`
     fs.writeFileSync(json, JSON.stringify(batches))
-    const out = yield* runPython("run_statements.py", [
+    const out = yield* runPython(script("run_statements.py"), [
       file,
       json,
       ...(options.recursiveTriggers === true ? ["--recursive-triggers"] : []),
@@ -83,6 +78,6 @@ export interface SummaryRows {
  */
 export const recountSummaries = (file: string, windows: ReadonlyArray<readonly [string, string]>) =>
   Effect.map(
-    runPython("summaries.py", [file, ...windows.map(([from, to]) => `${from}:${to}`)]),
+    runPython(script("summaries.py"), [file, ...windows.map(([from, to]) => `${from}:${to}`)]),
     (out) => JSON.parse(out) as Record<string, SummaryRows>
   )
