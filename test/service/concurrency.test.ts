@@ -87,7 +87,7 @@ layer(Layer.scoped(Files, serviceFiles({ heavy: true })), { excludeTestServices:
       () =>
         Effect.gen(function* () {
           const port = yield* startApp(yield* Files, { POOL_SIZE: "2", CACHE_ENABLED: "false" })
-          // Windows that leave out the heavy items' days (HEAVY_DATES) where rows would carry their names, and `q`s
+          // Windows that leave out the heavy items' day (HEAVY_DATE) where rows would carry their names, and `q`s
           // of 3+ characters (a shorter one folds every item name, the heavy ones included).
           const targets = [
             "/summary/daily?from=2025-12-01&to=2026-01-31",
