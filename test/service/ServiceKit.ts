@@ -26,10 +26,10 @@ export interface ServiceFiles {
 
 /**
  * Items whose names are `a` repeated: an `/items?q=aaa…` search makes FTS5 match a phrase of `q.length - 2`
- * identical trigrams at every position of every such name, on both files at once. Seconds of work per file for
- * a fixture that takes under a second of CPU to write; the cost grows with the length of `q`.
+ * identical trigrams at every position of every such name, on both files at once. Up to 2 s of work per file
+ * for a fixture that takes under a second of CPU per file to write; the cost grows with the length of `q`.
  */
-const HEAVY_ITEMS = 1000
+const HEAVY_ITEMS = 2000
 const HEAVY_NAME_LENGTH = 3750
 
 /**
@@ -40,7 +40,10 @@ const HEAVY_NAME_LENGTH = 3750
  */
 export const HEAVY_DATE = LAST_DATE
 
-/** A `q` that keeps each file's read worker busy for about `length / 20` seconds (measured here) on this fixture. */
+/**
+ * A `q` that keeps each file's read worker busy for about `length / 50` seconds on this fixture (measured here on
+ * an idle machine: 50 → 1.1 s, 100 → 2.0 s); a busy machine makes it longer.
+ */
 export const heavyQ = (length: number): string => "a".repeat(length)
 
 const addHeavyItems = (file: string, date: string) => {
