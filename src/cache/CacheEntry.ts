@@ -47,12 +47,15 @@ const exact = (out: Uint8Array): Uint8Array => (out.byteLength === out.buffer.by
 /** One cached answer. Immutable but for its lazily computed compressed forms and its invalidation. */
 export class CacheEntry {
   readonly #encoded = new Map<Encoding, Uint8Array>()
+  readonly #compressing = new Map<Encoding, Promise<Uint8Array>>()
   #size: number
   /**
    * Undefined while no commit is known to have touched the answer. Set by the first invalidation that covers it
    * (later ones keep it): its data equals the database as of some moment at or after this (clock millis).
    */
   validAsOf: number | undefined = undefined
+  /** How the answer is computed again: a refresh the fast path starts when it serves the entry stale. */
+  recompute: Effect.Effect<Computed, unknown> | undefined = undefined
 
   constructor(
     readonly key: string,
@@ -106,32 +109,33 @@ export class CacheEntry {
     return this.#encoded.get(encoding)
   }
 
-  /** The compressed body, computed synchronously on first use (for the synchronous fast path). */
-  encodedSync(encoding: Encoding): Uint8Array {
-    const cached = this.#encoded.get(encoding)
-    if (cached !== undefined) return cached
-    const out =
-      encoding === "br"
-        ? zlib.brotliCompressSync(this.bytes, brotliOptions(this.bytes.length))
-        : zlib.gzipSync(this.bytes, GZIP_OPTIONS)
-    return this.#keep(encoding, out)
-  }
-
-  /** The compressed body, computed off the main thread on first use and kept on the entry. */
+  /**
+   * The compressed body, computed off the main thread on first use (once, whoever asks meanwhile waits for that
+   * one: a popular answer is asked for by many connections at once) and kept on the entry.
+   */
   encoded(encoding: Encoding): Effect.Effect<Uint8Array> {
     return Effect.suspend(() => {
       const cached = this.#encoded.get(encoding)
-      if (cached !== undefined) return Effect.succeed(cached)
-      return Effect.async<Uint8Array>((resume) => {
-        const done = (error: Error | null, out: Buffer) => {
-          // zlib fails only on bad options or memory exhaustion: a defect.
-          if (error !== null) return resume(Effect.die(error))
-          resume(Effect.succeed(this.#encoded.get(encoding) ?? this.#keep(encoding, out)))
-        }
+      // zlib fails only on bad options or memory exhaustion: a defect.
+      return cached !== undefined ? Effect.succeed(cached) : Effect.promise(() => this.compressed(encoding))
+    })
+  }
+
+  /** `encoded` for the `node:http` listener, which answers without a fiber. */
+  compressed(encoding: Encoding): Promise<Uint8Array> {
+    const cached = this.#encoded.get(encoding)
+    if (cached !== undefined) return Promise.resolve(cached)
+    let pending = this.#compressing.get(encoding)
+    if (pending === undefined) {
+      pending = new Promise<Uint8Array>((resolve, reject) => {
+        const done = (error: Error | null, out: Buffer) =>
+          error === null ? resolve(this.#keep(encoding, out)) : reject(error)
         if (encoding === "br") zlib.brotliCompress(this.bytes, brotliOptions(this.bytes.length), done)
         else zlib.gzip(this.bytes, GZIP_OPTIONS, done)
       })
-    })
+      this.#compressing.set(encoding, pending)
+    }
+    return pending
   }
 
   #keep(encoding: Encoding, out: Uint8Array): Uint8Array {

@@ -188,16 +188,10 @@ export class EntryStore {
     return n
   }
 
-  /** The fresh, valid entry an exact URL resolved to, counted as a hit; undefined when it must go the normal way. */
-  lookupUrl(url: string, nowMillis: number): CacheEntry | undefined {
+  /** The entry an exact URL resolved to (today, for a URL whose defaults depend on the day), as stored. */
+  entryForUrl(url: string, nowMillis: number): CacheEntry | undefined {
     const key = this.urls.resolve(url, nowMillis)
-    if (key === undefined) return undefined
-    const entry = this.entries.get(key)
-    if (entry === undefined || entry.validAsOf !== undefined || nowMillis - entry.computedAt >= this.staleMillis)
-      return undefined
-    this.touch(entry)
-    this.counts.hits++
-    return entry
+    return key === undefined ? undefined : this.entries.get(key)
   }
 
   rememberUrl(url: string, key: string, validDay: IsoDate | undefined): void {

@@ -28,10 +28,31 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
 
     const entryOf = <E, R>(key: string, meta: EntryMeta, compute: Effect.Effect<Computed, E, R>, startedAt: number) =>
       Effect.flatMap(compute, (computed) =>
-        Effect.map(Clock.currentTimeMillis, (computedAt) =>
-          CacheEntry.make(key, meta, computed, { startedAt, computedAt }, store.encodedAdded)
-        )
+        Effect.map(Clock.currentTimeMillis, (computedAt) => {
+          const entry = CacheEntry.make(key, meta, computed, { startedAt, computedAt }, store.encodedAdded)
+          // Context already provided by the callers (Answers): a refresh needs nothing more.
+          entry.recompute = compute as Effect.Effect<Computed, unknown>
+          return entry
+        })
       )
+
+    /**
+     * How `entry` may be served at `now`: fresh (`HIT`); stale, or invalidated while its data is within the
+     * freshness bound, as `STALE` while one refresh runs; or not at all (expired, or invalidated too long ago).
+     */
+    const servable = (entry: CacheEntry, now: number): "HIT" | "STALE" | undefined => {
+      const age = now - entry.computedAt
+      const { validAsOf } = entry
+      if (age < config.staleMillis && validAsOf === undefined) return "HIT"
+      const withinBound = validAsOf === undefined || validAsOf >= now - config.freshnessMillis
+      return age < config.expireMillis && withinBound ? "STALE" : undefined
+    }
+
+    const served = (entry: CacheEntry, outcome: "HIT" | "STALE"): void => {
+      store.touch(entry)
+      if (outcome === "HIT") store.counts.hits++
+      else store.counts.stale_served++
+    }
 
     /**
      * The computation of `key` in flight, started if there is none. It runs in the cache's scope, not the caller's
@@ -80,20 +101,10 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
         }
         const entry = store.entries.get(key)
         if (entry !== undefined) {
-          const age = now - entry.computedAt
-          const { validAsOf } = entry
-          if (age < config.staleMillis && validAsOf === undefined) {
-            store.touch(entry)
-            store.counts.hits++
-            return Effect.succeed({ entry, outcome: "HIT" as const })
-          }
-          // An invalidated answer is served while its data is within the freshness bound, never past it.
-          const withinBound = validAsOf === undefined || validAsOf >= now - config.freshnessMillis
-          if (age < config.expireMillis && withinBound) {
-            store.touch(entry)
-            store.counts.stale_served++
-            return Effect.as(flightOf(key, meta, compute, now, true), { entry, outcome: "STALE" as const })
-          }
+          const outcome = servable(entry, now)
+          if (outcome !== undefined) served(entry, outcome)
+          if (outcome === "HIT") return Effect.succeed({ entry, outcome })
+          if (outcome === "STALE") return Effect.as(flightOf(key, meta, compute, now, true), { entry, outcome })
           store.remove(key)
         }
         store.counts.misses++
@@ -107,12 +118,28 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
       /** The entry of `key` as stored (fresh, stale, invalidated or expired), without counting or touching it. */
       peek: (key: string): CacheEntry | undefined => store.entries.get(key),
       /**
-       * Fast path: the fresh entry the exact request URL resolved to, counted as a hit (call it only when the
-       * answer will be sent from it). Undefined when disabled, unknown, stale, invalidated, expired or for another
+       * Fast path: the answer the exact request URL resolved to, if it may be served now (see `get`), counted as
+       * served (call it only when the answer will be sent from it); a `STALE` one has its refresh started (fork
+       * the returned effect). Undefined when disabled, unknown, expired, invalidated too long ago or for another
        * UTC day.
        */
-      lookupUrl: (url: string, nowMillis: number): CacheEntry | undefined =>
-        config.enabled ? store.lookupUrl(url, nowMillis) : undefined,
+      serveUrl: (
+        url: string,
+        nowMillis: number
+      ):
+        | { readonly entry: CacheEntry; readonly outcome: "HIT" | "STALE"; readonly refresh: Effect.Effect<void> }
+        | undefined => {
+        const entry = config.enabled ? store.entryForUrl(url, nowMillis) : undefined
+        const outcome = entry === undefined ? undefined : servable(entry, nowMillis)
+        if (entry === undefined || outcome === undefined) return undefined
+        served(entry, outcome)
+        const { recompute } = entry
+        const refresh =
+          outcome === "HIT" || recompute === undefined
+            ? Effect.void
+            : Effect.asVoid(flightOf(entry.key, entry, recompute, nowMillis, true))
+        return { entry, outcome, refresh }
+      },
       /** Records that `url` resolved to `key`; `validDay` is the UTC day its defaults were resolved on. */
       rememberUrl: (url: string, key: string, validDay: IsoDate | undefined): void =>
         store.rememberUrl(url, key, validDay),

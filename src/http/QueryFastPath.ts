@@ -33,7 +33,8 @@ const send = (
  * Answers GETs of the JSON data endpoints from the `node:http` listener, with the same headers, validators and
  * metrics as the Effect app, without its router, middleware and response encoding (performance.md: the
  * platform's per-request fiber alone caps cache hits near a fifth of bare `node:http`, and costs an uncached
- * answer a few hundred µs). A fresh cache entry for the exact URL is sent synchronously, without a fiber. Any
+ * answer a few hundred µs). A cached answer for the exact URL is sent without a fiber (a stale one has its
+ * refresh forked; a coding not compressed yet is compressed once, off the event loop). Any
  * other valid request runs one fiber: decode (the endpoint's own contract decoder), `Answers` (cache or engine),
  * send. What it does not answer goes on to the Effect app: invalid parameters (the app writes the 400), CORS
  * requests, other methods and paths, and read failures (handed over with the failure, so the app writes the
@@ -56,13 +57,27 @@ export const QueryFastPathLive = Layer.effect(
       name: QueryName
     ): boolean => {
       const started = performance.now()
-      const entry = cache.lookupUrl(url, Date.now())
-      if (entry === undefined) return false
+      const found = cache.serveUrl(url, Date.now())
+      if (found === undefined) return false
+      const { entry, outcome } = found
+      if (outcome === "STALE") runFork(found.refresh)
       const notModified = ifNoneMatches(request.headers["if-none-match"], entry.etag)
       const coding = notModified ? undefined : codingFor(request.headers["accept-encoding"], entry.bytes.length)
-      const body = notModified ? undefined : coding === undefined ? entry.bytes : entry.encodedSync(coding)
-      send(response, { etag: entry.etag, cache: "HIT", dbMs: 0 }, body, coding)
-      recordAnswer(metrics, name, started, { rows: entry.rows, cache: "HIT" }, notModified)
+      const answer = { etag: entry.etag, cache: outcome, dbMs: 0 } as const
+      const sent = () => recordAnswer(metrics, name, started, { rows: entry.rows, cache: outcome }, notModified)
+      const kept = coding === undefined ? undefined : entry.cachedEncoding(coding)
+      if (coding !== undefined && kept === undefined) {
+        // Compressed once, off the event loop (a large body takes ms); requests meanwhile wait for the same one.
+        void entry.compressed(coding).then(
+          (bytes) => (send(response, answer, bytes, coding), sent()),
+          // zlib fails only on memory exhaustion: the body goes as it is rather than not at all.
+          () => (send(response, answer, entry.bytes, undefined), sent())
+        )
+        return true
+      }
+      const body = notModified ? undefined : (kept ?? entry.bytes)
+      send(response, answer, body, coding)
+      sent()
       return true
     }
 

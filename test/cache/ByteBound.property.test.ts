@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as fc from "effect/FastCheck"
 import { CacheEntry, type EntryMeta, type Encoding } from "../../src/cache/CacheEntry.js"
 import { EntryStore, type StoreLimits } from "../../src/cache/EntryStore.js"
@@ -87,51 +88,52 @@ class ReferenceLru {
 }
 
 describe("EntryStore byte bound, against a reference LRU by bytes", () => {
-  it.prop(
+  it.effect.prop(
     "holds the entries the reference holds, in its order, with the same bytes and evictions",
     { ops: fc.array(opArbitrary, { maxLength: 60 }) },
-    ({ ops }) => {
-      const store = new EntryStore(LIMITS, 240_000)
-      const model = new ReferenceLru()
-      /** The entries made per key, stored or not (an evicted entry may still be compressed for its request). */
-      const made = new Map<string, Array<CacheEntry>>()
-      for (const op of ops) {
-        const k = KEYS[op.key]!
-        switch (op._tag) {
-          case "put": {
-            const computed = { body: bodyOf(op.size, op.seed), rows: 0, dbMs: 0 }
-            const entry = CacheEntry.make(k, META, computed, { startedAt: 0, computedAt: 0 }, store.encodedAdded)
-            made.set(k, [entry, ...(made.get(k) ?? [])])
-            store.insert(entry)
-            model.put(entry)
-            break
+    ({ ops }) =>
+      Effect.gen(function* () {
+        const store = new EntryStore(LIMITS, 240_000)
+        const model = new ReferenceLru()
+        /** The entries made per key, stored or not (an evicted entry may still be compressed for its request). */
+        const made = new Map<string, Array<CacheEntry>>()
+        for (const op of ops) {
+          const k = KEYS[op.key]!
+          switch (op._tag) {
+            case "put": {
+              const computed = { body: bodyOf(op.size, op.seed), rows: 0, dbMs: 0 }
+              const entry = CacheEntry.make(k, META, computed, { startedAt: 0, computedAt: 0 }, store.encodedAdded)
+              made.set(k, [entry, ...(made.get(k) ?? [])])
+              store.insert(entry)
+              model.put(entry)
+              break
+            }
+            case "use": {
+              const entry = store.entries.get(k)
+              if (entry !== undefined) store.touch(entry)
+              model.use(k)
+              break
+            }
+            case "encode": {
+              const entry = made.get(k)?.[op.age]
+              if (entry === undefined || entry.cachedEncoding(op.coding) !== undefined) break
+              const out = yield* entry.encoded(op.coding)
+              // Kept as a buffer of its own, so the bytes counted are the bytes held.
+              expect(out.buffer.byteLength).toBe(out.byteLength)
+              model.grow(entry, out.byteLength)
+              break
+            }
+            case "remove":
+              store.remove(k)
+              model.remove(k)
           }
-          case "use": {
-            const entry = store.entries.get(k)
-            if (entry !== undefined) store.touch(entry)
-            model.use(k)
-            break
-          }
-          case "encode": {
-            const entry = made.get(k)?.[op.age]
-            if (entry === undefined || entry.cachedEncoding(op.coding) !== undefined) break
-            const out = entry.encodedSync(op.coding)
-            // Kept as a buffer of its own, so the bytes counted are the bytes held.
-            expect(out.buffer.byteLength).toBe(out.byteLength)
-            model.grow(entry, out.byteLength)
-            break
-          }
-          case "remove":
-            store.remove(k)
-            model.remove(k)
+          expect([...store.entries.keys()]).toEqual(model.entries.map((e) => e.key))
+          expect(store.bytes).toBe(model.bytes)
+          expect(store.bytes).toBeLessThanOrEqual(LIMITS.maxBytes)
+          expect(store.bytes).toBe([...store.entries.values()].reduce((sum, e) => sum + e.size, 0))
+          expect(store.counts.evictions).toBe(model.evictions)
         }
-        expect([...store.entries.keys()]).toEqual(model.entries.map((e) => e.key))
-        expect(store.bytes).toBe(model.bytes)
-        expect(store.bytes).toBeLessThanOrEqual(LIMITS.maxBytes)
-        expect(store.bytes).toBe([...store.entries.values()].reduce((sum, e) => sum + e.size, 0))
-        expect(store.counts.evictions).toBe(model.evictions)
-      }
-    },
+      }),
     { fastCheck: { numRuns: 300 } }
   )
 })

@@ -87,41 +87,48 @@ describe("ResponseCache URL fast path", () => {
   const DAY = 86_400_000
   const meta: EntryMeta = { window: { from: date(0), to: date(30) }, files: ["live"] }
 
-  it.effect("answers fresh entries for the day the URL was resolved on, and counts them as hits", () =>
+  it.effect("serves by URL, for the day it was resolved on: fresh entries as HIT, stale ones as STALE, counted", () =>
     Effect.gen(function* () {
       // 2024-01-02T23:59Z: a minute before the UTC day ends.
       yield* TestClock.setTime(Date.UTC(2024, 0, 2, 23, 59))
       const cache = yield* ResponseCache
       const { entry } = yield* cache.get("summary|defaults", meta, answer("x"))
       const t0 = entry.computedAt
+      const explicit = "/summary/daily?from=2024-01-01&to=2024-01-31"
       cache.rememberUrl("/summary/daily", "summary|defaults", "2024-01-02" as IsoDate)
-      cache.rememberUrl("/summary/daily?from=2024-01-01&to=2024-01-31", "summary|defaults", undefined)
-      expect(cache.lookupUrl("/summary/daily", t0 + 1000)).toBe(entry)
-      expect(cache.lookupUrl("/summary/daily?x=1", t0 + 1000)).toBeUndefined()
+      cache.rememberUrl(explicit, "summary|defaults", undefined)
+      expect(cache.serveUrl("/summary/daily", t0 + 1000)).toMatchObject({ entry, outcome: "HIT" })
+      expect(cache.serveUrl("/summary/daily?x=1", t0 + 1000)).toBeUndefined()
       expect((yield* cache.stats).hits).toBe(1)
       // The next UTC day, `to` = today means another window: the mapping no longer holds; explicit dates still do.
-      expect(cache.lookupUrl("/summary/daily", t0 + 61_000)).toBeUndefined()
-      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + 61_000)).toBe(entry)
-      // Only fresh entries: stale ones go the normal way (served STALE and refreshed there).
-      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + 240_000)).toBeUndefined()
-      expect(cache.lookupUrl("/summary/daily?from=2024-01-01&to=2024-01-31", t0 + DAY)).toBeUndefined()
-      expect((yield* cache.stats).hits).toBe(2)
+      expect(cache.serveUrl("/summary/daily", t0 + 61_000)).toBeUndefined()
+      expect(cache.serveUrl(explicit, t0 + 61_000)).toMatchObject({ entry, outcome: "HIT" })
+      // Stale (past CACHE_STALE_SECONDS): served STALE with its refresh to start; expired: not at all.
+      expect(cache.serveUrl(explicit, t0 + 240_000)).toMatchObject({ entry, outcome: "STALE" })
+      expect(cache.serveUrl(explicit, t0 + DAY)).toBeUndefined()
+      expect(yield* cache.stats).toMatchObject({ hits: 2, stale_served: 1 })
     }).pipe(Effect.provide(layer))
   )
 
-  it.effect("an invalidated entry is not found by URL (it goes the fiber way, STALE); its refresh is", () =>
-    Effect.gen(function* () {
-      const cache = yield* ResponseCache
-      const { entry } = yield* cache.get("k", meta, answer("old"))
-      cache.rememberUrl("/lines", "k", undefined)
-      expect(cache.lookupUrl("/lines", entry.computedAt)).toBe(entry)
-      yield* cache.invalidateDates("live", [date(3)], entry.computedAt)
-      expect(cache.lookupUrl("/lines", entry.computedAt)).toBeUndefined()
-      const stale = yield* cache.get("k", meta, answer("new"))
-      expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", "old"])
-      yield* settle
-      expect(textOf(cache.lookupUrl("/lines", entry.computedAt))).toBe("new")
-    }).pipe(Effect.provide(layer))
+  it.effect(
+    "an invalidated entry is served STALE by URL within the bound; its refresh, the entry's own computation, is then fresh; past the bound, nothing",
+    () =>
+      Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        let runs = 0
+        const compute = Effect.sync(() => ({ body: Buffer.from(`run ${++runs}`), dbMs: 0, rows: 0 }))
+        const { entry } = yield* cache.get("k", meta, compute)
+        cache.rememberUrl("/lines", "k", undefined)
+        expect(cache.serveUrl("/lines", entry.computedAt)?.outcome).toBe("HIT")
+        yield* cache.invalidateDates("live", [date(3)], entry.computedAt)
+        expect(cache.serveUrl("/lines", entry.computedAt + BOUND + 1)).toBeUndefined()
+        const stale = cache.serveUrl("/lines", entry.computedAt)!
+        expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", "run 1"])
+        yield* stale.refresh
+        yield* settle
+        const fresh = cache.serveUrl("/lines", entry.computedAt)!
+        expect([fresh.outcome, textOf(fresh.entry), runs]).toEqual(["HIT", "run 2", 2])
+      }).pipe(Effect.provide(layer))
   )
 })
 

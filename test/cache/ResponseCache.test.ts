@@ -157,7 +157,7 @@ describe("ResponseCache", () => {
         ["MISS", `{"v":2}`]
       ])
       cache.rememberUrl("/lines", "k", undefined)
-      expect(cache.lookupUrl("/lines", 0)).toBeUndefined()
+      expect(cache.serveUrl("/lines", 0)).toBeUndefined()
       expect(yield* cache.stats).toMatchObject({ size: 0, misses: 2, hits: 0, hit_rate: 0 })
     }).pipe(Effect.provide(cacheWith({ enabled: false })))
   )
@@ -253,7 +253,7 @@ describe("ResponseCache", () => {
       expect(["a", "b", "c", "d"].map((k) => cache.peek(k) !== undefined)).toEqual([true, false, true, true])
       expect(yield* cache.stats).toMatchObject({ size: 3, bytes: 3 * SIZE + gzip.length, evictions: 1 })
       // The brotli form of `a`, added on a later hit, takes the cache over its budget: c goes.
-      const br = a.encodedSync("br")
+      const br = yield* a.encoded("br")
       expect(["a", "c", "d"].map((k) => cache.peek(k) !== undefined)).toEqual([true, false, true])
       expect(yield* cache.stats).toMatchObject({ size: 2, bytes: 2 * SIZE + gzip.length + br.length, evictions: 2 })
     }).pipe(Effect.provide(cacheWith({ maxBytes: 4 * SIZE })))
@@ -267,8 +267,8 @@ describe("ResponseCache", () => {
       const gz = yield* entry.encoded("gzip")
       expect(zlib.gunzipSync(gz).toString()).toBe(text)
       expect(yield* entry.encoded("gzip")).toBe(gz)
-      expect(entry.encodedSync("gzip")).toBe(gz)
-      const br = entry.encodedSync("br")
+      expect(entry.cachedEncoding("gzip")).toBe(gz)
+      const br = yield* entry.encoded("br")
       expect(zlib.brotliDecompressSync(br).toString()).toBe(text)
       expect(yield* entry.encoded("br")).toBe(br)
       expect(entry.bytes.toString()).toBe(text)
@@ -282,7 +282,7 @@ describe("ResponseCache: invalidated answers within the freshness bound", () => 
   const MARCH = ["2026-03-15"]
   const bounded = cacheWith({ capacity: 100, freshnessMillis: BOUND })
 
-  it.effect("within the bound: STALE to every request while one refresh runs, not found by URL, then HIT", () =>
+  it.effect("within the bound: STALE to every request (by URL too) while one refresh runs, then HIT", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
       const gate = yield* Deferred.make<void>()
@@ -295,7 +295,7 @@ describe("ResponseCache: invalidated answers within the freshness bound", () => 
       expect(cache.peek("k")?.validAsOf).toBe(9_500)
       expect(yield* cache.invalidateDates("live", MARCH, 9_900)).toBe(0) // the first invalidation's bound stays
       expect(cache.peek("k")?.validAsOf).toBe(9_500)
-      expect(cache.lookupUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000)).toBeUndefined()
+      expect(cache.serveUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000)?.outcome).toBe("STALE")
 
       const results = yield* Effect.all(
         Array.from({ length: 10 }, () => cache.get("k", META, c.compute)),
@@ -312,8 +312,9 @@ describe("ResponseCache: invalidated answers within the freshness bound", () => 
         `{"v":2}`,
         undefined
       ])
-      expect(textOf(cache.lookupUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000))).toBe(`{"v":2}`)
-      expect(yield* cache.stats).toMatchObject({ invalidations: 1, stale_served: 10, refreshes: 1, hits: 2, misses: 1 })
+      const byUrl = cache.serveUrl("/summary/daily?from=2026-03-01&to=2026-03-31", 10_000)
+      expect([byUrl?.outcome, textOf(byUrl?.entry)]).toEqual(["HIT", `{"v":2}`])
+      expect(yield* cache.stats).toMatchObject({ invalidations: 1, stale_served: 11, refreshes: 1, hits: 2, misses: 1 })
     }).pipe(Effect.provide(bounded))
   )
 
