@@ -6,27 +6,11 @@ import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { SERIES } from "../../scripts/bench/Chart.js"
 import { REPORT_SECTIONS } from "../../scripts/bench/Report.js"
+import { tableRows } from "./MarkdownRows.js"
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "bench-quick-test-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-/** The body rows of the first Markdown table in `text` whose header starts with `head`, as trimmed cells. */
-const tableRows = (text: string, head: string): Array<Array<string>> => {
-  const lines = text.split("\n")
-  const at = lines.findIndex((l) => l.startsWith(`| ${head}`))
-  const rows: Array<Array<string>> = []
-  for (const line of at < 0 ? [] : lines.slice(at + 2)) {
-    if (!line.startsWith("|")) break
-    rows.push(
-      line
-        .split("|")
-        .slice(1, -1)
-        .map((c) => c.trim())
-    )
-  }
-  return rows
-}
 
 const figure = (cell: string | undefined): number => Number((cell ?? "").replace(/[,%\s]/g, ""))
 

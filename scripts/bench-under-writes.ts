@@ -1,0 +1,87 @@
+/**
+ * The benchmark's reads-under-writes comparison (§3b) alone, repeated: for looking into its tail without a whole
+ * `npm run bench`. Each round starts a service on a fresh copy of the live file and prints its runs.
+ *
+ *   node --import tsx scripts/bench-under-writes.ts [--rounds N] [--repeats N] [--duration S] [--poll-ms MS]
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { IsoDate } from "../src/domain/IsoDate.js"
+import { buildBundles } from "./bench/Bundles.js"
+import { CUTOVER, prepareData, writableLiveCopy } from "./bench/DataPrep.js"
+import { profileData } from "./bench/DataProfile.js"
+import { OneConnection } from "./bench/HttpClient.js"
+import { CHANGE_POLL_MS, measureReadsUnderWrites } from "./bench/ReadsUnderWrites.js"
+import { REPO, withServer } from "./bench/ServerProcess.js"
+import { serviceSpawn } from "./bench/Services.js"
+import { percentile } from "./bench/Stats.js"
+
+const USAGE = `Usage: node --import tsx scripts/bench-under-writes.ts [options]
+
+Runs the benchmark's reads-under-writes comparison (§3b of BENCHMARKS.md) alone on the benchmark data
+(.bench/data: run npm run bench once first), and prints each run: req/s, p50, p99, max, errors, hit rates, and
+the freshness lag of the round.
+  --rounds N     services started one after the other, each on a fresh copy of the live file [2]
+  --repeats N    load runs per round [2]
+  --duration S   seconds of each load run [20]
+  --poll-ms MS   the service's CHANGE_POLL_MS [${CHANGE_POLL_MS}]; a large value shows the load without invalidations`
+
+const option = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name)
+  return at < 0 ? fallback : Number(process.argv[at + 1])
+}
+
+const main = async () => {
+  if (process.argv.includes("--help")) return console.log(USAGE)
+  const rounds = option("--rounds", 2)
+  const repeats = option("--repeats", 2)
+  const durationS = option("--duration", 20)
+  const pollMs = option("--poll-ms", CHANGE_POLL_MS)
+  const logDir = mkdtempSync(join(tmpdir(), "pa-under-writes-"))
+  try {
+    const data = await prepareData(join(REPO, ".bench/data"), {
+      rowsPerDay: 3000,
+      from: "2024-01-01",
+      to: "2026-11-27"
+    })
+    const bundles = await buildBundles()
+    const profile = profileData(data)
+    for (let round = 1; round <= rounds; round++) {
+      const scratch = writableLiveCopy(data)
+      const setup = { name: `under-writes-${round}`, engine: "optimized", cache: true, fromSource: false } as const
+      const result = await withServer(
+        serviceSpawn({ ...setup, files: scratch.files, bundles, logDir, changePollMs: pollMs }),
+        async (server) => {
+          const client = new OneConnection(server.base)
+          try {
+            return await measureReadsUnderWrites(server.base, client, profile, CUTOVER as IsoDate, scratch.files.live, {
+              distinct: 300,
+              connections: 100,
+              durationS,
+              repeats,
+              pollMs
+            })
+          } finally {
+            client.close()
+          }
+        }
+      ).finally(scratch.remove)
+      for (const run of result.runs) {
+        console.log(
+          `round ${round}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, max ${run.max} ms, ` +
+            `errors ${run.errors}, non-2xx ${run.non2xx}, hit rate ${run.hitRate.toFixed(1)} % ` +
+            `(covering today ${run.todayHitRate.toFixed(1)} %), X-Cache covering today ${JSON.stringify(run.watched)}`
+        )
+      }
+      const { commits, neverSeen, lagsMs } = result.freshness
+      console.log(
+        `round ${round}: ${commits} commits, ${neverSeen} never seen, lag p99 ${Math.round(percentile(lagsMs, 99))} ms`
+      )
+    }
+  } finally {
+    rmSync(logDir, { recursive: true, force: true })
+  }
+}
+
+void main()
