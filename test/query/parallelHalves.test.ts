@@ -1,12 +1,13 @@
 import { expect, layer } from "@effect/vitest"
 import Database from "better-sqlite3"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Ref } from "effect"
 import * as fs from "node:fs"
 import { afterAll } from "vitest"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { migrateFile } from "../../src/migration/Migrator.js"
 import { PoolConfig } from "../../src/pool/PoolConfig.js"
+import { ReadPool } from "../../src/pool/ReadPool.js"
 import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
 import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
 import { SummaryByItemQuery } from "../../src/query/Query.js"
@@ -65,7 +66,34 @@ const Prepared = Layer.effectDiscard(
   })
 )
 
+/** How many statements the engine asked the pool for, and how many of those were interrupted. */
+class PartLog extends Context.Tag("PartLog")<
+  PartLog,
+  { readonly started: Ref.Ref<number>; readonly interrupted: Ref.Ref<number> }
+>() {}
+
+const PartLogLive = Layer.effect(PartLog, Effect.all({ started: Ref.make(0), interrupted: Ref.make(0) }))
+
+/** The app's read pool, each statement the engine runs through it logged in `PartLog`. */
+const ObservedPool = Layer.effect(
+  ReadPool,
+  Effect.gen(function* () {
+    const pool = yield* ReadPool
+    const log = yield* PartLog
+    return ReadPool.of({
+      ...pool,
+      run: (request) =>
+        Ref.update(log.started, (n) => n + 1).pipe(
+          Effect.zipRight(pool.run(request)),
+          Effect.onInterrupt(() => Ref.update(log.interrupted, (n) => n + 1))
+        )
+    })
+  })
+)
+
 const Engine = OptimizedEngineLive.pipe(
+  Layer.provideMerge(ObservedPool),
+  Layer.provideMerge(PartLogLive),
   Layer.provide(ReadPoolLive),
   Layer.provide(PoolConfig.Default),
   Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["POOL_SIZE", "2"]])))),
@@ -86,6 +114,30 @@ layer(Engine, { timeout: "120 seconds", excludeTestServices: true })("cross-cuto
       const [a, b] = reads as [(typeof reads)[0], (typeof reads)[0]]
       expect(a.workerId).not.toBe(b.workerId)
       expect(a.startedAt < b.endedAt && b.startedAt < a.endedAt).toBe(true)
+    })
+  )
+
+  it.effect("a request interrupted while its halves run interrupts both; the pool takes its workers back", () =>
+    Effect.gen(function* () {
+      const engine = yield* QueryEngine
+      const pool = yield* ReadPool
+      const log = yield* PartLog
+      const window = { from: "2025-12-29" as IsoDate, to: "2026-01-03" as IsoDate }
+      const query = new SummaryByItemQuery({ window, line_code: undefined, limit: 5 })
+      const [, before] = yield* traced(engine.run(query))
+      yield* Ref.set(log.started, 0)
+      yield* Ref.set(log.interrupted, 0)
+
+      const request = yield* Effect.fork(engine.run(query))
+      while ((yield* Ref.get(log.started)) < 2) yield* Effect.sleep("1 millis")
+      expect(yield* Fiber.interrupt(request)).toSatisfy(Exit.isInterrupted)
+      expect(yield* Ref.get(log.interrupted)).toBe(2)
+
+      // The abandoned statements end in their workers, which the pool then hands out again: none was replaced.
+      while ((yield* pool.stats).idle < 2) yield* Effect.sleep("10 millis")
+      expect(yield* pool.stats).toMatchObject({ size: 2, idle: 2, retired: 0, timeouts: 0 })
+      const [, after] = yield* traced(engine.run(query))
+      expect(new Set(after.map((r) => r.workerId))).toEqual(new Set(before.map((r) => r.workerId)))
     })
   )
 })

@@ -13,7 +13,6 @@ import { recordRead } from "../QueryTrace.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
 import { LINES_SQL, type RecordFormat, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { type RunStatement, readSummary } from "./SummaryReads.js"
-import { atOnce } from "./AtOnce.js"
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
   [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
@@ -40,7 +39,11 @@ export const make = Effect.gen(function* () {
     )
   const partsOf = (window: RecordsQuery["window"]): ReadonlyArray<RoutedPart> =>
     routeWindow(window, targets.cutover).filter((p) => files.includes(p.file))
-  const onEveryFile = (statement: SqlStatement) => atOnce(files.map((file) => run(file, statement)))
+  const onEveryFile = (statement: SqlStatement) =>
+    Effect.all(
+      files.map((file) => run(file, statement)),
+      { concurrency: "unbounded" }
+    )
 
   /**
    * Reads a keyset page in the contract's order: live rows all sort before archive rows, so the parts are read in

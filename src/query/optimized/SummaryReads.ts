@@ -7,7 +7,6 @@ import type { ReadRequest, ReadResult } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
 import type { SummaryRow } from "../QueryEngine.js"
 import type { SummaryResult } from "../QueryResults.js"
-import { atOnce } from "./AtOnce.js"
 import { earlierMonthlyByItemTextSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { mergeSummary } from "./SummaryMerge.js"
@@ -60,20 +59,29 @@ export const readSummary = (run: RunStatement) => {
     const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window))
     if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
     const earlierText = textPart(earlier, earlierMonthlyByItemTextSql(q, earlier.window, latest))
-    return Effect.map(atOnce([latestText, earlierText]), rendered)
+    return Effect.map(Effect.all([latestText, earlierText], { concurrency: "unbounded" }), rendered)
   }
 
   return (q: SummaryQuery, parts: ReadonlyArray<RoutedPart>): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
     // Days never repeat across parts: each part's rows come as text.
     if (q._tag === "summary_daily") {
-      return Effect.map(atOnce(parts.map((p) => textPart(p, dailyTextSql(q, p.window)))), rendered)
+      return Effect.map(
+        Effect.all(
+          parts.map((p) => textPart(p, dailyTextSql(q, p.window))),
+          { concurrency: "unbounded" }
+        ),
+        rendered
+      )
     }
     // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
     if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
       return monthlyByItemText(q, parts)
     }
     return Effect.map(
-      atOnce(parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" }))),
+      Effect.all(
+        parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" })),
+        { concurrency: "unbounded" }
+      ),
       (results) => ({
         rows: mergeSummary(
           q,
