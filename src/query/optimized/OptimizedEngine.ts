@@ -76,36 +76,38 @@ export const make = Effect.gen(function* () {
    * buffer a part), after reading `lookAhead` more rows, counted only, to tell whether more follow; with how
    * many rows were read and the position of the last one in the texts.
    */
-  const recordTexts = (q: RecordsQuery, format: RecordFormat, lookAhead: number) => {
-    const pieces: Array<Uint8Array> = []
-    let taken = 0
-    let read = 0
-    let last: RecordPosition | null = null
-    return Effect.map(
-      readParts(q, q.limit + lookAhead, (part, after, limit) =>
-        Effect.map(
-          run(part.file, {
-            ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
-            output: "text",
-            textRows: q.limit - taken
-          }),
-          (r) => {
-            const [count, date, id] = r.rows[0] ?? [0]
-            const n = Number(count)
-            const inText = Math.min(n, q.limit - taken)
-            if (inText > 0) {
-              pieces.push(r.text!)
-              last = positionOf(part.file, date, id)
+  const recordTexts = (q: RecordsQuery, format: RecordFormat, lookAhead: number) =>
+    Effect.suspend(() => {
+      // The effect may be run more than once: each run gathers its own pieces.
+      const pieces: Array<Uint8Array> = []
+      let taken = 0
+      let read = 0
+      let last: RecordPosition | null = null
+      return Effect.map(
+        readParts(q, q.limit + lookAhead, (part, after, limit) =>
+          Effect.map(
+            run(part.file, {
+              ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
+              output: "text",
+              textRows: q.limit - taken
+            }),
+            (r) => {
+              const [count, date, id] = r.rows[0] ?? [0]
+              const n = Number(count)
+              const inText = Math.min(n, q.limit - taken)
+              if (inText > 0) {
+                pieces.push(r.text!)
+                last = positionOf(part.file, date, id)
+              }
+              taken += inText
+              read += n
+              return n
             }
-            taken += inText
-            read += n
-            return n
-          }
-        )
-      ),
-      () => ({ pieces, taken, read, last })
-    )
-  }
+          )
+        ),
+        () => ({ pieces, taken, read, last })
+      )
+    })
 
   /** A `/records` page as the JSON text SQLite wrote; one row more than the page tells whether more follow. */
   const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> =>
