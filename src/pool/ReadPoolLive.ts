@@ -44,7 +44,8 @@ export const makeReadPool = Effect.gen(function* () {
   const rejection = (): string | undefined => {
     if (roster.closed) return "the read pool is shut down"
     if (roster.retired > config.size) return "too many timed-out statements are still running"
-    if (!roster.canServe()) return "no read worker is running"
+    roster.respawnIfDue()
+    if (!roster.serving) return "no read worker is running"
     if (queue.idle === 0 && queue.waiting >= config.queueLimit) return "too many requests are waiting for a worker"
     return undefined
   }
@@ -80,7 +81,7 @@ export const makeReadPool = Effect.gen(function* () {
 
   // A caller that went away (not a timeout) leaves a statement that may be short: wait for the worker to be free
   // until the caller's deadline before giving it back, and retire it only if it is still busy then.
-  const probe = (worker: ReadWorker, deadline: number) =>
+  const reclaimWhenFree = (worker: ReadWorker, deadline: number) =>
     roster.runInScope(
       Effect.matchEffect(worker.ping(Math.max(deadline, performance.now() + 50)), {
         onSuccess: () => Effect.sync(() => roster.release(worker)),
@@ -88,14 +89,15 @@ export const makeReadPool = Effect.gen(function* () {
       })
     )
 
-  const settle = (worker: ReadWorker, exit: Exit.Exit<ReadResult, unknown>, deadline: number) => {
+  /** What becomes of a worker once its request ended: back to the queue, retired, or reclaimed once free. */
+  const afterRequest = (worker: ReadWorker, exit: Exit.Exit<ReadResult, unknown>, deadline: number) => {
     if (Exit.isSuccess(exit)) return roster.release(worker)
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure)) {
       const tag = (failure.value as { _tag?: string })._tag
       return tag === "DeadlineReached" || tag === "WorkerFailed" ? roster.retire(worker) : roster.release(worker)
     }
-    if (Cause.isInterrupted(exit.cause)) return void probe(worker, deadline)
+    if (Cause.isInterrupted(exit.cause)) return void reclaimWhenFree(worker, deadline)
     roster.release(worker)
   }
 
@@ -109,7 +111,7 @@ export const makeReadPool = Effect.gen(function* () {
       const deadline = performance.now() + config.queryTimeoutMs
       return Effect.flatMap(acquire(restore, deadline), (worker) =>
         restore(worker.execute(request, deadline)).pipe(
-          Effect.onExit((exit) => Effect.sync(() => settle(worker, exit, deadline))),
+          Effect.onExit((exit) => Effect.sync(() => afterRequest(worker, exit, deadline))),
           Effect.catchTags({
             DeadlineReached: () => timedOut(),
             WorkerFailed: (error) => Effect.die(error)

@@ -2,7 +2,7 @@ import { Exit } from "effect"
 
 /** A caller waiting for a worker; `handed` is set the moment a worker is given to it. */
 export interface Waiter<W, E> {
-  readonly settle: (exit: Exit.Exit<W, E>) => void
+  readonly resume: (exit: Exit.Exit<W, E>) => void
   handed: W | undefined
 }
 
@@ -26,8 +26,8 @@ export class WorkerQueue<W, E> {
     return this.#idle.shift()
   }
 
-  wait(settle: (exit: Exit.Exit<W, E>) => void): Waiter<W, E> {
-    const waiter: Waiter<W, E> = { settle, handed: undefined }
+  wait(resume: (exit: Exit.Exit<W, E>) => void): Waiter<W, E> {
+    const waiter: Waiter<W, E> = { resume, handed: undefined }
     this.#waiters.push(waiter)
     return waiter
   }
@@ -40,7 +40,7 @@ export class WorkerQueue<W, E> {
       return
     }
     waiter.handed = worker
-    waiter.settle(Exit.succeed(worker))
+    waiter.resume(Exit.succeed(worker))
   }
 
   /** Withdraws a waiter that gave up; returns the worker it was handed meanwhile, which the caller must give back. */
@@ -57,7 +57,7 @@ export class WorkerQueue<W, E> {
 
   /** Settles every waiter with `failure` and returns the idle workers, leaving the queue empty. */
   drain(failure: Exit.Exit<W, E>): Array<W> {
-    for (const waiter of this.#waiters.splice(0)) waiter.settle(failure)
+    for (const waiter of this.#waiters.splice(0)) waiter.resume(failure)
     return this.#idle.splice(0)
   }
 }

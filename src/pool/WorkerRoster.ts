@@ -1,4 +1,4 @@
-import { Effect, Exit, FiberSet, Runtime, Schedule, type Scope } from "effect"
+import { Effect, Exit, FiberSet, Schedule, type Scope } from "effect"
 import { PoolOverloaded } from "./ReadErrors.js"
 import type { ReadWorker } from "./ReadWorker.js"
 import type { WorkerSpawnFailed } from "./WorkerErrors.js"
@@ -15,7 +15,8 @@ export interface RosterOptions {
 
 /**
  * The pool's worker threads: `active` ones (idle in the queue or busy) and `retired` ones, left to finish a stuck
- * statement in the background. Keeps `size` active workers, never more than 2 × `size` threads in all.
+ * statement in the background. Keeps `size` active workers, never more than 2 × `size` threads in all. Its fibers
+ * (starts, replacements, closes) run in the pool's scope (`runInScope`), which awaits or interrupts them on close.
  */
 export class WorkerRoster {
   readonly queue = new WorkerQueue<ReadWorker, PoolOverloaded>()
@@ -28,8 +29,8 @@ export class WorkerRoster {
 
   constructor(
     readonly options: RosterOptions,
-    readonly runInScope: <A, E>(effect: Effect.Effect<A, E>) => unknown,
-    readonly runDaemon: <A, E>(effect: Effect.Effect<A, E>) => unknown
+    /** Runs an effect on a fiber of the pool's scope (a `FiberSet`), from the pool's synchronous callbacks. */
+    readonly runInScope: <A, E>(effect: Effect.Effect<A, E>) => unknown
   ) {}
 
   get active(): number {
@@ -44,22 +45,29 @@ export class WorkerRoster {
     return this.#closed
   }
 
-  /** Whether some worker runs or is starting; under capacity (replacements failed), tries again now and then. */
-  canServe(): boolean {
+  /** Whether some worker runs or is starting. */
+  get serving(): boolean {
+    return this.#active.size + this.#spawning > 0
+  }
+
+  /** Under `size` because replacements failed: tries again, at most every `RESPAWN_BACKOFF_MS`. */
+  respawnIfDue(): void {
     const starting = this.#active.size + this.#spawning
     if (starting < this.options.size && performance.now() - this.#lastSpawnFailure > RESPAWN_BACKOFF_MS) {
       this.#replenish()
     }
-    return this.#active.size + this.#spawning > 0
   }
 
-  readonly spawn = Effect.suspend(() => this.options.spawn(this.#nextId++, (id) => this.#onExit(id)))
-
-  add(worker: ReadWorker): void {
-    if (this.#closed) return void this.runDaemon(worker.close)
-    this.#active.set(worker.id, worker)
-    this.queue.give(worker)
-  }
+  /**
+   * Starts one worker and gives it to the queue, or closes it if the pool closed meanwhile. Once the thread has
+   * started, handing it over is uninterruptible: no started thread is dropped on the floor.
+   */
+  readonly start: Effect.Effect<void, WorkerSpawnFailed> = Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      restore(Effect.suspend(() => this.options.spawn(this.#nextId++, (id) => this.#onExit(id)))),
+      (worker) => (this.#closed ? worker.close : Effect.sync(() => this.#add(worker)))
+    )
+  )
 
   /** Gives a worker that finished its statement to the next caller (unless it was retired meanwhile). */
   release(worker: ReadWorker): void {
@@ -86,20 +94,22 @@ export class WorkerRoster {
     })
   }
 
+  #add(worker: ReadWorker): void {
+    this.#active.set(worker.id, worker)
+    this.queue.give(worker)
+  }
+
   #replenish(): void {
     const { size } = this.options
     const threads = () => this.#active.size + this.#spawning + this.#retired.size
     while (!this.#closed && this.#active.size + this.#spawning < size && threads() < 2 * size) {
       this.#spawning++
       this.runInScope(
-        this.spawn.pipe(
+        this.start.pipe(
           Effect.retry({ times: REPLACEMENT_ATTEMPTS - 1, schedule: Schedule.spaced("500 millis") }),
-          Effect.matchEffect({
-            onSuccess: (worker) => Effect.sync(() => this.add(worker)),
-            onFailure: (error) => {
-              this.#lastSpawnFailure = performance.now()
-              return Effect.logError("read pool: a replacement worker could not be started", error)
-            }
+          Effect.catchAll((error) => {
+            this.#lastSpawnFailure = performance.now()
+            return Effect.logError("read pool: a replacement worker could not be started", error)
           }),
           Effect.ensuring(Effect.sync(() => this.#spawning--))
         )
@@ -113,7 +123,11 @@ export class WorkerRoster {
     if (worker === undefined) return
     this.#active.delete(id)
     this.queue.removeIdle(worker)
-    this.runDaemon(Effect.zipRight(Effect.logWarning(`read pool: worker ${id} ended unexpectedly`), worker.close))
+    this.runInScope(
+      Effect.uninterruptible(
+        Effect.zipRight(Effect.logWarning(`read pool: worker ${id} ended unexpectedly`), worker.close)
+      )
+    )
     this.#replenish()
   }
 }
@@ -121,14 +135,14 @@ export class WorkerRoster {
 /** Starts `size` workers (failing if any cannot start); they are shut down with the scope. */
 export const makeWorkerRoster = (options: RosterOptions): Effect.Effect<WorkerRoster, WorkerSpawnFailed, Scope.Scope> =>
   Effect.gen(function* () {
-    const runDaemon = Runtime.runFork(yield* Effect.runtime<never>())
+    // Closed after the roster's shutdown (finalizers run in reverse): starts still running are interrupted
+    // (a half-started thread is terminated), closes are awaited.
     const runInScope = yield* FiberSet.makeRuntime<never>()
-    const roster = new WorkerRoster(options, runInScope, runDaemon)
+    const roster = new WorkerRoster(options, runInScope)
     yield* Effect.addFinalizer(() => roster.shutdown)
-    yield* Effect.forEach(
-      Array.from({ length: options.size }),
-      () => Effect.map(roster.spawn, (worker) => roster.add(worker)),
-      { concurrency: "unbounded", discard: true }
-    )
+    yield* Effect.forEach(Array.from({ length: options.size }), () => roster.start, {
+      concurrency: "unbounded",
+      discard: true
+    })
     return roster
   })

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { Cause, ConfigProvider, Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { utimesSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
+import { pathToFileURL } from "node:url"
 import { PoolConfig } from "../../src/pool/PoolConfig.js"
+import { ReadPool } from "../../src/pool/ReadPool.js"
 import { resolveWorkerEntry, sourcesManifestPath, workerExecArgv } from "../../src/pool/WorkerEntry.js"
-import { buildPool, poolFiles, tempDir } from "./fixtures.js"
+import { buildPool, eventually, poolFiles, poolLayer, tempDir, testBundle } from "./fixtures.js"
 
 const readConfig = (values: Record<string, string>) =>
   Effect.provide(
@@ -69,6 +71,42 @@ describe("ReadPool start-up", () => {
       writeFileSync(silent, "setInterval(() => {}, 1000)\n")
       const error = yield* Effect.flip(buildPool(files, { POOL_WORKER_BUNDLE: silent, POOL_SPAWN_TIMEOUT_MS: 300 }))
       expect(error.message).toContain("did not start within 300 ms")
+    })
+  )
+
+  it.scopedLive("a worker that ends unexpectedly is replaced; once the pool closes, none of its fibers runs", () =>
+    Effect.gen(function* () {
+      const files = yield* poolFiles
+      const dir = yield* tempDir
+      // The real worker, except that a statement reading `EXIT THE THREAD` ends its thread.
+      const dying = join(dir, "dying.mjs")
+      writeFileSync(
+        dying,
+        `import { parentPort } from "node:worker_threads"
+        parentPort.on("message", (m) => { if (m[0] === 0 && m[3] === "EXIT THE THREAD") process.exit(3) })
+        await import(${JSON.stringify(pathToFileURL(yield* testBundle).href)})\n`
+      )
+      const die = { file: "live", sql: "EXIT THE THREAD", params: [] } as const
+      const select1 = { file: "live", sql: "SELECT 1", params: [] } as const
+      const rootsBefore = new Set(yield* Fiber.roots)
+      const scope = yield* Scope.make()
+      const layer = poolLayer(files, { POOL_SIZE: 1, POOL_WORKER_BUNDLE: dying })
+      const pool = Context.get(yield* Layer.buildWithScope(layer, scope), ReadPool)
+
+      const first = yield* pool.run(select1)
+      const died = yield* Effect.exit(pool.run(die))
+      expect(Exit.isFailure(died) && Cause.isDie(died.cause)).toBe(true)
+      const served = pool.run(select1).pipe(
+        Effect.map((r) => r.workerId !== first.workerId),
+        Effect.orElseSucceed(() => false)
+      )
+      yield* eventually(served)
+      expect(yield* pool.stats).toMatchObject({ size: 1, retired: 0 })
+
+      // Again, and the pool closes while the replacement is starting.
+      yield* Effect.exit(pool.run(die))
+      yield* Scope.close(scope, Exit.void)
+      expect((yield* Fiber.roots).filter((fiber) => !rootsBefore.has(fiber))).toEqual([])
     })
   )
 
