@@ -1,4 +1,4 @@
-import { Deferred, Effect, Exit, FiberId } from "effect"
+import { Effect, Exit } from "effect"
 import type { Worker as Thread } from "node:worker_threads"
 import { DeadlineReached, WorkerFailed, WorkerSpawnFailed } from "./WorkerErrors.js"
 import {
@@ -12,9 +12,9 @@ import {
 } from "./WorkerProtocol.js"
 
 /** What a request is answered with: a statement's output, nothing (a ping), or the worker's typed failure. */
-export type Answer = WireOutput | undefined
+export type Reply = WireOutput | undefined
 
-type Reply = (exit: Exit.Exit<Answer, QueryFailure | WorkerFailed>) => void
+type Resume = (exit: Exit.Exit<Reply, QueryFailure | WorkerFailed>) => void
 
 const deadlineReached = Exit.fail(new DeadlineReached())
 
@@ -24,13 +24,14 @@ const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : 
 
 /**
  * The main thread's end of one worker thread (messages of WorkerProtocol.ts): one pending callback per request, no
- * fiber per message, no respawn (the pool's roster decides what replaces a dead thread).
+ * fiber per message, no respawn (the pool's roster decides what replaces a dead thread). Waiting on the thread's
+ * events is `Effect.async` on its emitter.
  */
 export class WorkerChannel {
-  readonly #pending = new Map<number, Reply>()
-  readonly #ready = Deferred.unsafeMake<void, WorkerSpawnFailed>(FiberId.none)
-  readonly #exited = Deferred.unsafeMake<void>(FiberId.none)
+  readonly #pending = new Map<number, Resume>()
   #nextRequest = 0
+  #started = false
+  #startFailure: WorkerSpawnFailed | undefined = undefined
   #ended = false
 
   constructor(
@@ -38,26 +39,33 @@ export class WorkerChannel {
     readonly thread: Thread,
     onExit: (id: number) => void
   ) {
+    // Registered first, so that a waiter (`#when`) sees the state these handlers set.
     thread.on("message", (message: FromWorker) => {
-      if (message[0] === READY) return Deferred.unsafeDone(this.#ready, Exit.void)
-      const reply = this.#pending.get(message[1])
-      if (reply === undefined) return
+      if (message[0] === READY) return void (this.#started = true)
+      const resume = this.#pending.get(message[1])
+      if (resume === undefined) return
       this.#pending.delete(message[1])
-      reply(message[0] === DONE ? Exit.succeed(message[2]) : Exit.fail(message[2]))
+      resume(message[0] === DONE ? Exit.succeed(message[2]) : Exit.fail(message[2]))
     })
     thread.on("messageerror", () => void thread.terminate())
     thread.on("error", (cause) => this.#fail(`worker ${id}: ${messageOf(cause)}`, cause))
     thread.on("exit", (code) => {
       this.#ended = true
       this.#fail(`worker ${id} exited with code ${code}`, undefined)
-      Deferred.unsafeDone(this.#exited, Exit.void)
       onExit(id)
     })
   }
 
   /** Succeeds when the worker has started; fails when the thread errors or exits first. */
   get ready(): Effect.Effect<void, WorkerSpawnFailed> {
-    return Deferred.await(this.#ready)
+    return this.#when(["message", "error", "exit"], () =>
+      this.#started ? Exit.void : this.#startFailure && Exit.fail(this.#startFailure)
+    )
+  }
+
+  /** Succeeds once the thread has ended. */
+  get #exited(): Effect.Effect<void> {
+    return this.#when(["exit"], () => (this.#ended ? Exit.void : undefined))
   }
 
   /**
@@ -67,8 +75,8 @@ export class WorkerChannel {
   call(
     message: (request: number) => ToWorker,
     deadline = Infinity
-  ): Effect.Effect<Answer, QueryFailure | WorkerFailed | DeadlineReached> {
-    return Effect.async<Answer, QueryFailure | WorkerFailed | DeadlineReached>((resume) => {
+  ): Effect.Effect<Reply, QueryFailure | WorkerFailed | DeadlineReached> {
+    return Effect.async<Reply, QueryFailure | WorkerFailed | DeadlineReached>((resume) => {
       if (this.#ended) return resume(Effect.fail(new WorkerFailed({ workerId: this.id, cause: "the worker ended" })))
       const request = this.#nextRequest++
       let timer: ReturnType<typeof setTimeout> | undefined
@@ -100,7 +108,7 @@ export class WorkerChannel {
   get close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.retire()
-      return Deferred.await(this.#exited).pipe(
+      return this.#exited.pipe(
         Effect.timeout(CLOSE_GRACE_MS),
         Effect.catchAll(() => Effect.promise(() => this.thread.terminate()).pipe(Effect.timeout(CLOSE_GRACE_MS))),
         Effect.ignore
@@ -118,10 +126,27 @@ export class WorkerChannel {
     void this.thread.terminate()
   }
 
+  /** Waits until `outcome` is known: now, or after one of the thread's `events`. */
+  #when<A, E>(events: ReadonlyArray<string>, outcome: () => Exit.Exit<A, E> | undefined): Effect.Effect<A, E> {
+    return Effect.async<A, E>((resume) => {
+      const known = outcome()
+      if (known !== undefined) return resume(known)
+      const check = () => {
+        const exit = outcome()
+        if (exit === undefined) return
+        stop()
+        resume(exit)
+      }
+      const stop = () => events.forEach((event) => this.thread.off(event, check))
+      events.forEach((event) => this.thread.on(event, check))
+      return Effect.sync(stop)
+    })
+  }
+
   #fail(reason: string, cause: unknown): void {
-    Deferred.unsafeDone(this.#ready, Exit.fail(new WorkerSpawnFailed({ reason, cause })))
+    if (!this.#started) this.#startFailure ??= new WorkerSpawnFailed({ reason, cause })
     const failure = Exit.fail(new WorkerFailed({ workerId: this.id, cause: cause ?? reason }))
-    for (const reply of this.#pending.values()) reply(failure)
+    for (const resume of this.#pending.values()) resume(failure)
     this.#pending.clear()
   }
 }
