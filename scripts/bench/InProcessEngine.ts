@@ -82,23 +82,22 @@ export const makeInProcessEngine = async (
     // As a worker answers: the same statements (wrapped for `json`), text requests get the rows' text and a summary
     // row, like the service's engine sees.
     run: (request) => {
-      const output = request.output ?? "rows"
-      const { file, sql, params, prelude } = request
+      const { file, sql, params, prelude, output } = request
+      const asJson = output?._tag === "Json"
       const statement =
         prelude === undefined
-          ? answer(connections[file], sql, params, output === "json")
+          ? answer(connections[file], sql, params, asJson)
           : Effect.suspend(() =>
               orDie(
                 afterPrelude(connections[prelude.file].run(prelude.sql, prelude.params), (value) =>
-                  runOn(connections[file], sql, [value, ...params], output === "json")
+                  runOn(connections[file], sql, [value, ...params], asJson)
                 )
               )
             )
       return Effect.map(statement, (out) => {
-        if (output === "json")
-          return { ...out, rows: JSON.parse(String(out.rows[0]![0])) as typeof out.rows, workerId: 0 }
-        if (output === "rows") return { ...out, workerId: 0 }
-        const { summary, text } = textOutput(out.rows, request.textRows ?? Number.MAX_SAFE_INTEGER)
+        if (asJson) return { ...out, rows: JSON.parse(String(out.rows[0]![0])) as typeof out.rows, workerId: 0 }
+        if (output?._tag !== "Text") return { ...out, workerId: 0 }
+        const { summary, text } = textOutput(out.rows, output.maxRows)
         return { ...out, rows: [summary], text, workerId: 0 }
       })
     },

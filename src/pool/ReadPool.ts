@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, Data, type Effect } from "effect"
 import type { DbFile } from "../domain/DbFile.js"
 import type { ReadError } from "./ReadErrors.js"
 
@@ -10,6 +10,24 @@ export interface PreludeStatement {
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
 }
+
+/**
+ * How a statement's rows come back, a tagged value that crosses to the worker as it is:
+ * - `Rows` (the default): better-sqlite3's values, as one JSON text the worker writes;
+ * - `Json`: SQLite writes them as one JSON text (`json_group_array`) that crosses as bytes and is parsed here, so
+ *   no row becomes JavaScript values in the worker (exact for integers, text and nulls; not for BLOBs): cheaper
+ *   for hundreds of rows, dearer for a handful;
+ * - `Text`: the first column of the first `maxRows` rows (all without it) concatenated into `ReadResult.text`
+ *   (UTF-8, its buffer transferred, not copied), and `rows` holds one row, `[row count, ...the other columns of
+ *   the last row in the text]` (just the count when none is): for statements whose rows are finished text
+ *   (export lines, JSON rows), so that one string crosses the thread boundary, not one a row.
+ */
+export type ReadOutput = Data.TaggedEnum<{
+  Rows: object
+  Json: object
+  Text: { readonly maxRows?: number }
+}>
+export const ReadOutput = Data.taggedEnum<ReadOutput>()
 
 /** One read statement against one file. The worker caches the prepared statement by its SQL text. */
 export interface ReadRequest {
@@ -24,26 +42,15 @@ export interface ReadRequest {
    * result's times span both.
    */
   readonly prelude?: PreludeStatement
-  /**
-   * How the rows come back. `rows` (the default): better-sqlite3's values, as one JSON text the worker writes.
-   * `json`: SQLite writes them as one JSON text (`json_group_array`), the worker hands it over as bytes and the
-   * pool parses it here, so no row becomes JavaScript values in the worker (exact for integers, text and nulls;
-   * not for BLOBs): cheaper for hundreds of rows (by-item's 500: ~0.35 ms a part), dearer for a handful.
-   * `text`: the worker concatenates the first column of the rows (the first `textRows` of them, all by default)
-   * into `ReadResult.text` (UTF-8 bytes, their buffer transferred, not copied), and `rows` holds one row,
-   * `[row count, ...the other columns of the last row in the text]` (just the count when none is). For statements
-   * whose rows are finished text (export lines, JSON rows): one string crosses the thread boundary, not one a row.
-   */
-  readonly output?: "json" | "rows" | "text"
-  /** With `output: "text"`: how many rows at most go into the text (the rest are only counted). */
-  readonly textRows?: number
+  /** `Rows` when absent. */
+  readonly output?: ReadOutput
 }
 
 /** Rows as positional arrays (cheap to move between threads), with who ran them and when. */
 export interface ReadResult {
   readonly columns: ReadonlyArray<string>
   readonly rows: ReadonlyArray<ReadonlyArray<SqlValue>>
-  /** The concatenated first column as UTF-8, for `output: "text"`. */
+  /** The concatenated first column as UTF-8, for `Text` output. */
   readonly text?: Uint8Array
   /** Which worker thread ran the statement (stable id for the thread's life). */
   readonly workerId: number

@@ -1,12 +1,13 @@
 import { Effect } from "effect"
 import { DatabaseUnavailable } from "./ReadErrors.js"
-import type { ReadRequest, ReadResult } from "./ReadPool.js"
+import { ReadOutput, type ReadRequest, type ReadResult } from "./ReadPool.js"
 import { WorkerChannel } from "./WorkerChannel.js"
 import type { WorkerEntry } from "./WorkerEntry.js"
 import { type DeadlineReached, WorkerFailed, WorkerSpawnFailed } from "./WorkerErrors.js"
-import { ALL_ROWS, JSON_ROWS, PING, QUERY, ROWS, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
+import { PING, QUERY, type QueryFailure, type WorkerInit } from "./WorkerProtocol.js"
 
 const utf8 = new TextDecoder()
+const ROWS = ReadOutput.Rows()
 
 /** One started worker thread, as the pool sees it. */
 export interface ReadWorker {
@@ -61,7 +62,7 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
             request.file,
             request.sql,
             request.params,
-            request.output === "text" ? (request.textRows ?? ALL_ROWS) : request.output === "json" ? JSON_ROWS : ROWS,
+            request.output ?? ROWS,
             request.prelude && [request.prelude.file, request.prelude.sql, request.prelude.params]
           ],
           deadline
@@ -73,7 +74,7 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
               : Effect.try({
                   try: (): ReadResult => {
                     const { text, ...rest } = output
-                    return request.output === "json" && text !== undefined
+                    return request.output?._tag === "Json" && text !== undefined
                       ? { ...rest, rows: JSON.parse(utf8.decode(text)) as ReadResult["rows"], workerId: id }
                       : { ...output, rows: JSON.parse(output.rows) as ReadResult["rows"], workerId: id }
                   },
@@ -98,8 +99,9 @@ const makeReadWorker = (channel: WorkerChannel): ReadWorker => {
 }
 
 /**
- * Starts one worker thread (which opens its files from `init`) and waits until it is ready. Fails (never retries) when the thread errors or exits
- * before answering, or does not answer within `timeoutMs`; a half-started thread is terminated.
+ * Starts one worker thread (which opens its files from `init`) and waits until it is ready. Fails (never retries)
+ * when the thread errors or exits before answering, or does not answer within `timeoutMs`; a half-started thread
+ * is terminated.
  */
 export const spawnReadWorker = (options: SpawnOptions): Effect.Effect<ReadWorker, WorkerSpawnFailed> =>
   Effect.flatMap(

@@ -1,11 +1,11 @@
 import type { DbFile } from "../domain/DbFile.js"
 import type { Pragma } from "../db/Pragmas.js"
-import type { SqlValue } from "./ReadPool.js"
+import type { ReadOutput, SqlValue } from "./ReadPool.js"
 
 /**
  * The messages between the pool and its worker threads: plain arrays, structured-cloned by `postMessage`, with no
- * schema step on either side. Both ends are this code base, and a decode (or a fiber) per message is what the
- * round trip would otherwise spend most of its time on (measured in BENCHMARKS.md's notes).
+ * schema step on either side. Both ends are this code base, and a decode (or a fiber) per message would be most
+ * of a small statement's round trip (docs/benchmark-notes.md).
  */
 
 /** Given to a worker at start (as `workerData.init`): which files to open and how. */
@@ -47,13 +47,6 @@ export interface StatementFailed {
 
 export type QueryFailure = FileUnavailable | StatementFailed
 
-/** A `QUERY`'s `textRows` asking for rows, not text. */
-export const ROWS = -1
-/** A `QUERY`'s `textRows` asking for the rows as one JSON text written by SQLite (`FileConnection.runAsJson`). */
-export const JSON_ROWS = -2
-/** A `QUERY`'s `textRows` putting every row into the text. */
-export const ALL_ROWS = Number.MAX_SAFE_INTEGER
-
 export const QUERY = 0
 export const PING = 1
 export const CLOSE = 2
@@ -66,8 +59,8 @@ export type ToWorker =
       file: DbFile,
       sql: string,
       params: ReadonlyArray<SqlValue>,
-      /** `ROWS` for rows, `JSON_ROWS` for rows as SQLite's JSON; else how many rows at most go into the text. */
-      textRows: number,
+      /** `ReadRequest.output`, as the request gave it (`Rows` when it gave none). */
+      output: ReadOutput,
       /** `ReadRequest.prelude`: run first, its first value bound as the statement's first parameter. */
       prelude: readonly [file: DbFile, sql: string, params: ReadonlyArray<SqlValue>] | undefined
     ]
@@ -75,15 +68,12 @@ export type ToWorker =
   | readonly [kind: typeof CLOSE]
 
 /**
- * A statement's answer on the wire: its rows as one JSON text. For summary rows `JSON.stringify` in the worker plus
- * `JSON.parse` here costs less than structured-cloning the same arrays (measured in one thread: 500 rows 0.29 vs
- * 0.42 ms, 5,500 rows 3.5 vs 5.2 ms); for 1,000 record texts the two are even (0.69 vs 0.57 ms), and either way
- * the main thread's share, the parse, is the smaller part. Values are strings, finite numbers and nulls: JSON
- * keeps them exactly.
+ * A statement's answer on the wire: its rows as one JSON text, which costs less than structured-cloning the arrays
+ * (docs/benchmark-notes.md) and keeps SQLite's values (strings, finite numbers, nulls) exactly.
  */
 export interface WireOutput extends Omit<QueryOutput, "rows"> {
   readonly rows: string
-  /** The first column of the rows asked for, concatenated, as UTF-8 (its buffer transferred), for text. */
+  /** For `Json` and `Text` output: the text as UTF-8 bytes, their buffer transferred. */
   readonly text?: Uint8Array
 }
 

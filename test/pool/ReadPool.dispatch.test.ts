@@ -1,6 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
-import { ReadPool } from "../../src/pool/ReadPool.js"
+import { ReadOutput, ReadPool } from "../../src/pool/ReadPool.js"
 import { buildPool, heavy, poolFiles, poolLayer } from "./fixtures.js"
 
 const PoolOfTwo = Layer.unwrapScoped(Effect.map(poolFiles, (files) => poolLayer(files, { POOL_SIZE: 2 })))
@@ -71,7 +71,7 @@ layer(PoolOfTwo, { excludeTestServices: true })("ReadPool dispatch (POOL_SIZE=2)
     })
   )
 
-  it.effect("output json: the same rows and column names, written as JSON by SQLite (text, numbers, nulls, none)", () =>
+  it.effect("Json output: the same rows and column names, written as JSON by SQLite (text, numbers, nulls, none)", () =>
     Effect.gen(function* () {
       const pool = yield* ReadPool
       const sql = `SELECT id, item_name, good_quantity, NULL AS absent, 'quote " \\ é 😀' AS odd
@@ -79,7 +79,7 @@ layer(PoolOfTwo, { excludeTestServices: true })("ReadPool dispatch (POOL_SIZE=2)
       for (const limit of [5, 0]) {
         const [rows, json] = yield* Effect.all([
           pool.run({ file: "live", sql, params: [limit] }),
-          pool.run({ file: "live", sql, params: [limit], output: "json" })
+          pool.run({ file: "live", sql, params: [limit], output: ReadOutput.Json() })
         ])
         expect(json.rows).toEqual(rows.rows)
         expect(json.columns).toEqual(["id", "item_name", "good_quantity", "absent", "odd"])

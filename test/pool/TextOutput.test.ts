@@ -3,7 +3,7 @@ import { textOutput } from "../../src/pool/TextOutput.js"
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 
-describe("textOutput (what output: text delivers)", () => {
+describe("textOutput (what Text output delivers)", () => {
   const rows = [
     [',{"a":1}', "2026-01-03", 30],
     [',{"a":2}', "2026-01-02", 20],
@@ -14,9 +14,11 @@ describe("textOutput (what output: text delivers)", () => {
     const out = textOutput(rows, Number.MAX_SAFE_INTEGER)
     expect(decode(out.text)).toBe(',{"a":1},{"a":2},{"a":3}')
     expect(out.summary).toEqual([3, "2026-01-01", 10])
+    // Without maxRows: every row.
+    expect(textOutput(rows)).toEqual(out)
   })
 
-  it("puts only the first textRows rows into the text, still counting all, the position of the last one taken", () => {
+  it("puts only the first maxRows rows into the text, still counting all, the position of the last one taken", () => {
     const out = textOutput(rows, 2)
     expect(decode(out.text)).toBe(',{"a":1},{"a":2}')
     expect(out.summary).toEqual([3, "2026-01-02", 20])

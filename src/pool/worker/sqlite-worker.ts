@@ -1,10 +1,10 @@
 // Entry of a read worker thread: answers the pool's messages (WorkerProtocol.ts) over its own SQLite connections.
 // A plain message loop: a statement is synchronous anyway, and an Effect runner here (a schema decode, a fiber
-// and a schema encode per message) cost more than most statements it ran.
+// and a schema encode per message) cost more than most statements it ran (docs/benchmark-notes.md).
 import { parentPort, workerData } from "node:worker_threads"
 import { Reconnects } from "../../db/Reconnects.js"
 import type { DbFile } from "../../domain/DbFile.js"
-import type { SqlValue } from "../ReadPool.js"
+import type { ReadOutput, SqlValue } from "../ReadPool.js"
 import { FileConnection, isQueryFailure } from "../FileConnection.js"
 import { afterPrelude } from "../Prelude.js"
 import { textOutput } from "../TextOutput.js"
@@ -18,9 +18,6 @@ import {
   type QueryFailure,
   type QueryOutput,
   READY,
-  ROWS,
-  ALL_ROWS,
-  JSON_ROWS,
   type ToWorker,
   type WireOutput,
   type WorkerInit
@@ -49,38 +46,37 @@ const post = (message: FromWorker) => {
   port.postMessage(message, text === undefined ? [] : [text.buffer as ArrayBuffer])
 }
 
-/**
- * Rows as one JSON text; or, for text (`textRows` >= 0) and for SQLite's JSON (its one row's text), the rows' text
- * and a summary row (`textOutput`).
- */
-const wire = (output: QueryOutput, textRows: number): WireOutput => {
-  if (textRows === ROWS) return { ...output, rows: JSON.stringify(output.rows) }
-  const { summary, text } = textOutput(output.rows, textRows === JSON_ROWS ? ALL_ROWS : textRows)
-  return { ...output, rows: JSON.stringify([summary]), text }
+/** A statement's output as its request asked for it: rows as one JSON text, or a text and its summary row. */
+const packOutput = (result: QueryOutput, output: ReadOutput): WireOutput => {
+  if (output._tag === "Rows") return { ...result, rows: JSON.stringify(result.rows) }
+  // SQLite's JSON (`Json`) is the first column of the statement's one row.
+  const { summary, text } = textOutput(result.rows, output._tag === "Text" ? output.maxRows : undefined)
+  return { ...result, rows: JSON.stringify([summary]), text }
 }
 
 const run = (
   file: DbFile,
   sql: string,
   params: ReadonlyArray<SqlValue>,
-  textRows: number
+  asJson: boolean
 ): QueryOutput | QueryFailure => {
   const connection = connections.get(file)
   if (connection === undefined) return { _tag: "FileUnavailable", file, reason: "no path is configured for this file" }
-  return textRows === JSON_ROWS ? connection.runAsJson(sql, params) : connection.run(sql, params)
+  return asJson ? connection.runAsJson(sql, params) : connection.run(sql, params)
 }
 
 port.on("message", (message: ToWorker) => {
   switch (message[0]) {
     case QUERY: {
-      const [, request, file, sql, params, textRows, prelude] = message
+      const [, request, file, sql, params, output, prelude] = message
+      const asJson = output._tag === "Json"
       const result =
         prelude === undefined
-          ? run(file, sql, params, textRows)
-          : afterPrelude(run(prelude[0], prelude[1], prelude[2], ROWS), (value) =>
-              run(file, sql, [value, ...params], textRows)
+          ? run(file, sql, params, asJson)
+          : afterPrelude(run(prelude[0], prelude[1], prelude[2], false), (value) =>
+              run(file, sql, [value, ...params], asJson)
             )
-      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, wire(result, textRows)])
+      return post(isQueryFailure(result) ? [FAILED, request, result] : [DONE, request, packOutput(result, output)])
     }
     case PING:
       return post([DONE, message[1]])

@@ -6,7 +6,7 @@ import type { DbFile } from "../../domain/DbFile.js"
 import { compareText } from "../../domain/TextOrder.js"
 import { inspectFile } from "../../db/FileInspection.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
-import { ReadPool, type SqlValue } from "../../pool/ReadPool.js"
+import { ReadOutput, ReadPool, type SqlValue } from "../../pool/ReadPool.js"
 import type { ItemsQuery, RecordPosition, RecordsQuery } from "../Query.js"
 import { QueryEngine, engineOf } from "../QueryEngine.js"
 import { recordRead } from "../QueryTrace.js"
@@ -88,8 +88,7 @@ export const make = Effect.gen(function* () {
           Effect.map(
             run(part.file, {
               ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
-              output: "text",
-              textRows: q.limit - taken
+              output: ReadOutput.Text({ maxRows: q.limit - taken })
             }),
             (r) => {
               const [count, date, id] = r.rows[0] ?? [0]

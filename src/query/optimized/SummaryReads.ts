@@ -3,7 +3,7 @@ import type { RoutedPart } from "../../domain/DateRouter.js"
 import type { DbFile } from "../../domain/DbFile.js"
 import { monthOf } from "../../domain/IsoDate.js"
 import type { ReadError } from "../../pool/ReadErrors.js"
-import type { ReadRequest, ReadResult } from "../../pool/ReadPool.js"
+import { ReadOutput, type ReadRequest, type ReadResult } from "../../pool/ReadPool.js"
 import type { SummaryMonthlyByItemQuery, SummaryQuery } from "../Query.js"
 import type { SummaryRow } from "../QueryEngine.js"
 import type { SummaryResult } from "../QueryResults.js"
@@ -15,14 +15,14 @@ import { dailyTextSql, summarySql } from "./SummarySql.js"
 /** Runs one statement on one file: the engine's read (the pool, traced). */
 export type RunStatement = (
   file: DbFile,
-  statement: SqlStatement & Pick<ReadRequest, "output" | "textRows" | "prelude">
+  statement: SqlStatement & Pick<ReadRequest, "output" | "prelude">
 ) => Effect.Effect<ReadResult, ReadError>
 
 /** Whether the files' parts share a month (a cutover that is not the 1st): their months then need merging. */
 const splitsAMonth = (parts: ReadonlyArray<RoutedPart>): boolean =>
   parts.length > 1 && parts.some((p) => parts.some((o) => o !== p && monthOf(o.window.to) === monthOf(p.window.from)))
 
-/** By item answers up to every item (hundreds) per part: SQLite writes them as JSON (see `ReadRequest.output`). */
+/** By item answers up to every item (hundreds) per part: SQLite writes them as JSON (`ReadOutput`). */
 const manyRows = (q: SummaryQuery): boolean => q._tag === "summary_by_item" || q._tag === "summary_monthly_by_item"
 
 /**
@@ -34,7 +34,7 @@ const manyRows = (q: SummaryQuery): boolean => q._tag === "summary_by_item" || q
 export const readSummary = (run: RunStatement) => {
   /** A part's rows as the JSON text its statement wrote (`JoinedRows`), handed over as bytes. */
   const textPart = (part: RoutedPart, statement: SqlStatement & Pick<ReadRequest, "prelude">) =>
-    Effect.map(run(part.file, { ...statement, output: "text" }), (r) => ({
+    Effect.map(run(part.file, { ...statement, output: ReadOutput.Text({}) }), (r) => ({
       bytes: r.text ?? new Uint8Array(0),
       count: Number(r.rows[0]?.[1] ?? 0)
     }))
@@ -79,7 +79,9 @@ export const readSummary = (run: RunStatement) => {
     }
     return Effect.map(
       Effect.all(
-        parts.map((p) => run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? "json" : "rows" })),
+        parts.map((p) =>
+          run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? ReadOutput.Json() : ReadOutput.Rows() })
+        ),
         { concurrency: "unbounded" }
       ),
       (results) => ({
