@@ -1,6 +1,6 @@
 import { it as effectIt } from "@effect/vitest"
 import Database from "better-sqlite3"
-import { Effect } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -8,7 +8,14 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { isWeekend } from "../src/seed/Calendar.js"
-import { type GenerateOptions, SeedError, generateDataset, generateDatasetEffect } from "../src/seed/GenerateDataset.js"
+import {
+  type GenerateOptions,
+  SeedError,
+  type SeedProgress,
+  generateDataset,
+  generateDatasetEffect,
+  generateDatasetWith
+} from "../src/seed/GenerateDataset.js"
 import { ITEM_CATALOG, SHOWCASE_NAMES } from "../src/seed/ItemCatalog.js"
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url))
@@ -214,6 +221,64 @@ describe("generateDataset", () => {
       )
       expect(error._tag).toBe("SeedError")
       expect(error.message).toContain("--from")
+      expect(fs.readdirSync(dir)).toEqual([])
+    })
+  )
+})
+
+describe("generateDatasetWith (progress as effects between the steps)", () => {
+  const options = (dir: string) => ({
+    livePath: path.join(dir, "live.db"),
+    archivePath: path.join(dir, "archive.db"),
+    from: "2025-11-01",
+    to: "2026-01-31",
+    cutover: "2026-01-01",
+    rowsPerDay: 20,
+    seed: 3
+  })
+  const kinds = (events: ReadonlyArray<SeedProgress>) =>
+    events.map((e) =>
+      e.kind === "month" ? `${e.file} ${e.month}` : e.kind === "file" ? `file ${e.summary.file}` : e.kind
+    )
+
+  effectIt.effect("writes what generateDataset writes, with the same progress, each event once its step is done", () =>
+    Effect.gen(function* () {
+      const dir = freshDir()
+      const events: Array<SeedProgress> = []
+      const result = yield* generateDatasetWith(options(dir), (event) =>
+        Effect.sync(() => {
+          events.push(event)
+          // A file's event comes once the file is finished (in its temporary place until the end).
+          if (event.kind === "file") expect(fs.existsSync(event.summary.path)).toBe(false)
+        })
+      )
+      const plain: Array<SeedProgress> = []
+      const twin = freshDir()
+      generateDataset({ ...options(twin), onProgress: (e) => plain.push(e) })
+      expect(kinds(events)).toEqual(kinds(plain))
+      expect(kinds(events)).toEqual([
+        "start",
+        "archive 2025-11",
+        "archive 2025-12",
+        "file archive",
+        "live 2026-01",
+        "file live"
+      ])
+      expect(result.rows).toBe(rowsOf(path.join(twin, "live.db")).length + rowsOf(path.join(twin, "archive.db")).length)
+      expect(rowsOf(path.join(dir, "live.db"))).toEqual(rowsOf(path.join(twin, "live.db")))
+      expect(rowsOf(path.join(dir, "archive.db"))).toEqual(rowsOf(path.join(twin, "archive.db")))
+    })
+  )
+
+  effectIt.live("interrupted between two steps, it leaves no file behind", () =>
+    Effect.gen(function* () {
+      const dir = freshDir()
+      const fiber = yield* Effect.fork(
+        generateDatasetWith(options(dir), (event) => (event.kind === "file" ? Effect.never : Effect.void))
+      )
+      while (fs.readdirSync(dir).length === 0) yield* Effect.sleep("5 millis")
+      yield* Effect.sleep("50 millis")
+      expect(yield* Fiber.interrupt(fiber)).toSatisfy(Exit.isInterrupted)
       expect(fs.readdirSync(dir)).toEqual([])
     })
   )

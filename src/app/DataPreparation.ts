@@ -1,4 +1,4 @@
-import { Console, Effect, Layer, Runtime } from "effect"
+import { Console, Effect, Layer } from "effect"
 import { type DbTarget, DbTargets } from "../config/DbTargets.js"
 import { inspectFile } from "../db/FileInspection.js"
 import { StartupError } from "../domain/StartupError.js"
@@ -25,14 +25,13 @@ export const prepareData = Effect.gen(function* () {
   const defaults = [live, archive].filter((t) => !t.explicit)
   if (defaults.length === 2 && defaults.every((t) => inspectFile(t.path)._tag === "Absent")) {
     yield* Console.log(`no data files at ${live.path} and ${archive.path}: generating the demo data set`)
-    // Generation is synchronous: progress lines are printed from its callback, through this fiber's Console.
-    const runtime = yield* Effect.runtime<never>()
-    const log = (line: string) => Runtime.runSync(runtime)(Console.log(line))
-    const onProgress = (event: SeedProgress) => {
-      if (event.kind === "month") log(formatProgress(event))
-      if (event.kind === "file") log(formatFileSummary(event.summary))
-    }
-    yield* generateDemoDataset({ onProgress }).pipe(Effect.mapError((e) => new StartupError({ message: e.message })))
+    const progress = (event: SeedProgress) =>
+      event.kind === "month"
+        ? Console.log(formatProgress(event))
+        : event.kind === "file"
+          ? Console.log(formatFileSummary(event.summary))
+          : Effect.void
+    yield* generateDemoDataset(progress).pipe(Effect.mapError((e) => new StartupError({ message: e.message })))
   }
   for (const t of [live, archive]) {
     const state = inspectFile(t.path)

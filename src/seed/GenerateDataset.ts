@@ -79,13 +79,15 @@ const validate = (o: GenerateOptions): void => {
 const seconds = (since: number): number => (performance.now() - since) / 1000
 
 /**
- * Generates the data set synchronously and returns a summary per file. Each day's records depend only on
- * (seed, date), so a longer range extends a shorter one without changing it. Throws `SeedError`.
+ * The generation as steps: each `next()` generates up to the next progress event (a month or a file done) and
+ * yields it; the return value is the summary. Each day's records depend only on (seed, date), so a longer range
+ * extends a shorter one without changing it. Throws `SeedError`. Stopped before its end (`return()`), or failing,
+ * it leaves the target files as they were.
  */
-export const generateDataset = (options: GenerateOptions): SeedResult => {
+function* generationSteps(options: GenerateOptions): Generator<SeedProgress, SeedResult, void> {
   validate(options)
-  const { from, to, cutover, onProgress } = options
-  onProgress?.({ kind: "start" })
+  const { from, to, cutover } = options
+  yield { kind: "start" }
   const generator = makeRecordGenerator(options.seed, options.rowsPerDay)
   const started = performance.now()
   const files: Array<SeedFileSummary> = []
@@ -96,39 +98,40 @@ export const generateDataset = (options: GenerateOptions): SeedResult => {
   let fileStarted = started
   let month = from.slice(0, 7)
   let monthRows = 0
+  let installed = false
 
-  const flushMonth = () => {
-    if (monthRows > 0) {
-      const rowsPerSecond = totalRows / Math.max(seconds(started), 1e-6)
-      onProgress?.({ kind: "month", file, month, monthRows, totalRows, rowsPerSecond })
-    }
+  const monthDone = (): Array<SeedProgress> => {
+    const rows = monthRows
     monthRows = 0
+    if (rows === 0) return []
+    const rowsPerSecond = totalRows / Math.max(seconds(started), 1e-6)
+    return [{ kind: "month", file, month, monthRows: rows, totalRows, rowsPerSecond }]
   }
   const open = (which: DbFile) => {
     file = which
     fileStarted = performance.now()
     writer = openSeedFile(which === "live" ? options.livePath : options.archivePath)
   }
-  const close = () => {
+  const close = (): SeedProgress => {
     const w = writer!
     writer = undefined
     const bytes = w.finish()
     finished.push(w)
     const summary: SeedFileSummary = { file, path: w.path, rows: w.rows(), bytes, seconds: seconds(fileStarted) }
     files.push(summary)
-    onProgress?.({ kind: "file", summary })
+    return { kind: "file", summary }
   }
 
   try {
     open("archive")
     for (let date = from as IsoDate; date <= to; date = addDays(date, 1)) {
       if (file === "archive" && date >= cutover) {
-        flushMonth()
-        close()
+        yield* monthDone()
+        yield close()
         open("live")
       }
       if (date.slice(0, 7) !== month) {
-        flushMonth()
+        yield* monthDone()
         month = date.slice(0, 7)
       }
       const w = writer!
@@ -139,20 +142,31 @@ export const generateDataset = (options: GenerateOptions): SeedResult => {
       monthRows += n
       totalRows += n
     }
-    flushMonth()
-    close()
+    yield* monthDone()
+    yield close()
     if (file === "archive") {
       open("live")
-      close()
+      yield close()
     }
     // Both files are complete: only now replace the targets, so a failure leaves the old files as they were.
     for (const w of finished) w.install()
+    installed = true
   } catch (e) {
-    for (const w of [...finished, ...(writer === undefined ? [] : [writer])]) w.abort()
     if (e instanceof SeedError) throw e
     throw new SeedError({ message: e instanceof Error ? e.message : String(e) })
+  } finally {
+    if (!installed) for (const w of [...finished, ...(writer === undefined ? [] : [writer])]) w.abort()
   }
   return { files, rows: totalRows, seconds: seconds(started) }
+}
+
+/** Generates the data set synchronously, calling `onProgress` on the way; see `generationSteps`. */
+export const generateDataset = (options: GenerateOptions): SeedResult => {
+  const steps = generationSteps(options)
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) return step.value
+    options.onProgress?.(step.value)
+  }
 }
 
 /** `generateDataset` as an Effect (it blocks its fiber while it runs). */
@@ -160,4 +174,29 @@ export const generateDatasetEffect = (options: GenerateOptions): Effect.Effect<S
   Effect.try({
     try: () => generateDataset(options),
     catch: (e) => (e instanceof SeedError ? e : new SeedError({ message: String(e) }))
+  })
+
+/**
+ * The generation as an Effect that runs `onProgress` between its steps (so progress goes through the fiber's
+ * services, e.g. its Console); interrupted between steps, it leaves the target files as they were.
+ */
+export const generateDatasetWith = <R>(
+  options: Omit<GenerateOptions, "onProgress">,
+  onProgress: (event: SeedProgress) => Effect.Effect<void, never, R>
+): Effect.Effect<SeedResult, SeedError, R> =>
+  Effect.suspend(() => {
+    const steps = generationSteps(options)
+    const next = Effect.try({
+      try: () => steps.next(),
+      catch: (e) => (e instanceof SeedError ? e : new SeedError({ message: String(e) }))
+    })
+    const progressed = (step: IteratorResult<SeedProgress, SeedResult>): step is IteratorYieldResult<SeedProgress> =>
+      step.done !== true
+    return next.pipe(
+      Effect.flatMap((first) =>
+        Effect.iterate(first, { while: progressed, body: (step) => Effect.zipRight(onProgress(step.value), next) })
+      ),
+      Effect.map((last) => last.value as SeedResult),
+      Effect.onInterrupt(() => Effect.sync(() => steps.return(undefined as never)))
+    )
   })
