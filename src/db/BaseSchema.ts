@@ -1,4 +1,4 @@
-/** The table both files hold, as a plant's files have it before any migration (see shared spec data.md). */
+/** The table both files hold, as a plant's files have it before any migration (docs/data-and-migration.md). */
 export const PRODUCTION_RECORDS_DDL = `CREATE TABLE IF NOT EXISTS production_records (
   id              INTEGER PRIMARY KEY,
   production_date TEXT    NOT NULL,

@@ -7,14 +7,10 @@ export interface Pragma {
 }
 
 /**
- * What ships, decided by the benchmark's pragma table (BENCHMARKS.md): `busy_timeout` for correctness (a reader
- * waits out a writer's exclusive lock instead of failing). A 16 MB `cache_size` showed no gain over SQLite's
- * 2 MB default once summaries read running totals (0.82-0.99x of its time without it on the heavy shapes), and
- * it cost up to 14 MB a connection against the export's 300 MB cap (two files on each of POOL_SIZE workers);
- * 64 MB is faster (1.3-1.5x) but four connections of it would take the cap's best part. `synchronous` (only
- * writes sync; every service connection reads) and `temp_store=MEMORY` showed no gain. `mmap_size` stays out
- * although faster: a mapped file truncated in place is SIGBUS, and the service must survive file faults.
- * `SQLITE_PRAGMAS` overrides the list.
+ * What ships: `busy_timeout`, so that a reader waits out a writer's lock instead of failing. The rest of the seed
+ * design's set stays out, as the benchmark's pragma table decided (docs/benchmark-notes.md): no gain measured, a
+ * page cache the export's memory cap cannot afford on every connection, or (`mmap_size`) a process killed by a
+ * mapped file truncated in place. `SQLITE_PRAGMAS` overrides the list.
  */
 export const DEFAULT_PRAGMAS: ReadonlyArray<Pragma> = [{ name: "busy_timeout", value: 5000 }]
 
@@ -60,7 +56,7 @@ export const applyPragmas = (db: PragmaTarget, pragmas: ReadonlyArray<Pragma>): 
   for (const p of pragmas) db.pragma(`${p.name} = ${p.value}`)
 }
 
-/** The pragma set every connection of the service gets, from `SQLITE_PRAGMAS` (default: the seed design's set). */
+/** The pragma set every connection of the service gets: `SQLITE_PRAGMAS`, or `DEFAULT_PRAGMAS` when unset. */
 export const PragmaConfig: Config.Config<ReadonlyArray<Pragma>> = Config.string("SQLITE_PRAGMAS").pipe(
   Config.mapOrFail((spec) =>
     Either.try({ try: () => parsePragmas(spec), catch: (e) => ConfigError.InvalidData([], (e as Error).message) })

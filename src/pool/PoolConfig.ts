@@ -14,14 +14,14 @@ export const DEFAULT_WORKER_BUNDLE = fileURLToPath(
 )
 
 /**
- * How a worker thread starts: `bundle` runs the esbuild bundle (~0.2 s to start), `source` runs the TypeScript
+ * How a worker thread starts: `bundle` runs the esbuild bundle (quick to start), `source` runs the TypeScript
  * entry through tsx (seconds), `auto` takes the bundle when it exists and is not older than its sources.
  */
 export type WorkerMode = "auto" | "bundle" | "source"
 
 const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 
-/** The read pool's settings (env vars; spec defaults for the first three). */
+/** The read pool's settings (env vars; the first three with the contract's defaults, docs/api.md). */
 export class PoolConfig extends Effect.Service<PoolConfig>()("PoolConfig", {
   effect: Effect.gen(function* () {
     const size = yield* Config.integer("POOL_SIZE").pipe(

@@ -22,7 +22,7 @@ export const edgeRanges = (window: DateWindow): ReadonlyArray<DateWindow> =>
 
 /**
  * Days in a range up to which summing its day rows beats the running totals' seeks: a day row of a range scan
- * costs about a tenth of a group's four seeks (measured on the benchmark files: 15k rows 4 ms, 500 groups 1.4 ms).
+ * costs about a tenth of a group's four seeks (docs/benchmark-notes.md).
  */
 const SCAN_MAX_DAYS = 10
 

@@ -12,8 +12,8 @@ import { splitWindow } from "./WindowSplit.js"
 
 /**
  * `/summary/monthly-by-item` for one file's part, written as the response's JSON by SQLite: a few thousand rows
- * never become JavaScript values, in the worker or on the main thread (measured: moving, merging and writing
- * them there cost 2-3× the statements themselves). It works because the cutover is a month boundary in the usual
+ * never become JavaScript values, in the worker or on the main thread (moving, merging and writing them there
+ * cost more than the statements themselves). It works because the cutover is a month boundary in the usual
  * configuration, so the files' parts hold different months and their texts only need joining; the engine falls
  * back to the row merge when a month is split between the files.
  *
@@ -141,7 +141,7 @@ const sourceOf = (q: SummaryMonthlyByItemQuery): Source => {
  * `(item_code, prefix)` of a part's items, `prefix` the JSON between a row's month and its quantities (code and
  * name quoted once per item). With `given`: an item's name is the given one if any (pri 0), else its own; only
  * items with records here (pri 1) count. One sort of both lists, no lookup per item (SQLite would scan the given
- * list for each); without, the part's own names as they are (the latest part: the merge cost it 0.05-0.08 ms).
+ * list for each); without, the part's own names as they are (the latest part, which has no names to merge).
  */
 const namesWithPrefix = (own: Fragment, given: string | undefined): Fragment => {
   const prefix = (name: string) =>
@@ -211,8 +211,7 @@ ${joinedRowsSql(
 /**
  * The earlier part's text given the latest part's names, read by a prelude on the latest part's file in the same
  * worker (`ReadRequest.prelude`, whose value is bound as the first parameter: `given`'s place). The names are
- * what the earlier part waits for; fetching them through the main thread cost a round trip (~0.35 ms between the
- * names' end and the text's start, in a debug build's timeline).
+ * what the earlier part waits for; fetching them through the main thread cost a round trip between the two.
  */
 export const earlierMonthlyByItemTextSql = (
   q: SummaryMonthlyByItemQuery,
