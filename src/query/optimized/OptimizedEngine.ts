@@ -13,6 +13,7 @@ import { recordRead } from "../QueryTrace.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../QueryResults.js"
 import { LINES_SQL, type RecordFormat, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
 import { type RunStatement, readSummary } from "./SummaryReads.js"
+import { allParts } from "./AllParts.js"
 
 const distinctSorted = <T>(rows: ReadonlyArray<T>, key: (t: T) => string, compare: (a: T, b: T) => number) =>
   [...new Map(rows.map((r) => [key(r), r])).values()].sort(compare)
@@ -39,11 +40,7 @@ export const make = Effect.gen(function* () {
     )
   const partsOf = (window: RecordsQuery["window"]): ReadonlyArray<RoutedPart> =>
     routeWindow(window, targets.cutover).filter((p) => files.includes(p.file))
-  const onEveryFile = (statement: SqlStatement) =>
-    Effect.all(
-      files.map((file) => run(file, statement)),
-      { concurrency: "unbounded" }
-    )
+  const onEveryFile = (statement: SqlStatement) => allParts(files.map((file) => run(file, statement)))
 
   /**
    * Reads a keyset page in the contract's order: live rows all sort before archive rows, so the parts are read in

@@ -11,6 +11,7 @@ import { earlierMonthlyByItemTextSql, monthlyByItemTextSql } from "./MonthlyByIt
 import type { SqlStatement } from "./RecordsSql.js"
 import { mergeSummary } from "./SummaryMerge.js"
 import { dailyTextSql, summarySql } from "./SummarySql.js"
+import { allParts } from "./AllParts.js"
 
 /** Runs one statement on one file: the engine's read (the pool, traced). */
 export type RunStatement = (
@@ -59,30 +60,23 @@ export const readSummary = (run: RunStatement) => {
     const latestText = textPart(latest, monthlyByItemTextSql(q, latest.window))
     if (earlier === undefined) return Effect.map(latestText, (t) => rendered([t]))
     const earlierText = textPart(earlier, earlierMonthlyByItemTextSql(q, earlier.window, latest))
-    return Effect.map(Effect.all([latestText, earlierText], { concurrency: "unbounded" }), rendered)
+    return Effect.map(allParts([latestText, earlierText]), rendered)
   }
 
   return (q: SummaryQuery, parts: ReadonlyArray<RoutedPart>): Effect.Effect<SummaryResult<SummaryRow>, ReadError> => {
     // Days never repeat across parts: each part's rows come as text.
     if (q._tag === "summary_daily") {
-      return Effect.map(
-        Effect.all(
-          parts.map((p) => textPart(p, dailyTextSql(q, p.window))),
-          { concurrency: "unbounded" }
-        ),
-        rendered
-      )
+      return Effect.map(allParts(parts.map((p) => textPart(p, dailyTextSql(q, p.window)))), rendered)
     }
     // One item answers a row a month: merging rows costs less than the text path's round trip for its names.
     if (q._tag === "summary_monthly_by_item" && q.item_code === undefined && !splitsAMonth(parts)) {
       return monthlyByItemText(q, parts)
     }
     return Effect.map(
-      Effect.all(
+      allParts(
         parts.map((p) =>
           run(p.file, { ...summarySql(q, p.window), output: manyRows(q) ? ReadOutput.Json() : ReadOutput.Rows() })
-        ),
-        { concurrency: "unbounded" }
+        )
       ),
       (results) => ({
         rows: mergeSummary(
