@@ -164,6 +164,13 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
         return Effect.asVoid(FiberMap.run(refreshes, key, refreshing(key), { onlyIfMissing: true }))
       })
 
+    /** Starts a refresh of a stale `entry` by its own computation (the fast path's). */
+    const refreshOf = (entry: CacheEntry): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const source = entry.cacheKey
+        return source === undefined ? Effect.void : refresh(computations.keyOf(entry.key, source.meta, source.compute))
+      })
+
     /**
      * How `entry` may be served at `now`: fresh (`HIT`); stale, or invalidated while its data is within the
      * freshness bound, as `STALE` while one refresh runs; or not at all (expired, or invalidated too long ago).
@@ -222,9 +229,7 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
         const outcome = entry === undefined ? undefined : servable(entry, nowMillis)
         if (entry === undefined || outcome === undefined) return undefined
         served(entry, outcome)
-        const source = entry.cacheKey
-        const again = source === undefined ? undefined : computations.keyOf(entry.key, source.meta, source.compute)
-        return { entry, outcome, refresh: outcome === "HIT" || again === undefined ? Effect.void : refresh(again) }
+        return { entry, outcome, refresh: outcome === "HIT" ? Effect.void : refreshOf(entry) }
       },
       /** Records that `url` resolved to `key`; `validDay` is the UTC day its defaults were resolved on. */
       rememberUrl: (url: string, key: string, validDay: IsoDate | undefined): void =>
