@@ -5,6 +5,7 @@ import { routeWindow } from "../domain/DateRouter.js"
 import type { DateWindow } from "../domain/DateWindow.js"
 import { DB_FILES, type DbFile } from "../domain/DbFile.js"
 import type { IsoDate } from "../domain/IsoDate.js"
+import type { AnswerKey } from "./AnswerKey.js"
 
 /** How a response was served: fresh from the cache, stale while a refresh runs, or computed for it. */
 export type Outcome = "HIT" | "STALE" | "MISS"
@@ -54,8 +55,8 @@ export class CacheEntry {
    * (later ones keep it): its data equals the database as of some moment at or after this (clock millis).
    */
   validAsOf: number | undefined = undefined
-  /** How the answer is computed again: a refresh the fast path starts when it serves the entry stale. */
-  recompute: Effect.Effect<Computed, unknown> | undefined = undefined
+  /** Its key in the response cache's store, which also says how to compute it again (a refresh). */
+  cacheKey: AnswerKey | undefined = undefined
 
   constructor(
     readonly key: string,

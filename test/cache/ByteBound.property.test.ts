@@ -93,7 +93,7 @@ describe("EntryStore byte bound, against a reference LRU by bytes", () => {
     { ops: fc.array(opArbitrary, { maxLength: 60 }) },
     ({ ops }) =>
       Effect.gen(function* () {
-        const store = new EntryStore(LIMITS, 240_000)
+        const store = new EntryStore(LIMITS)
         const model = new ReferenceLru()
         /** The entries made per key, stored or not (an evicted entry may still be compressed for its request). */
         const made = new Map<string, Array<CacheEntry>>()

@@ -425,6 +425,149 @@ describe("ResponseCache: invalidated answers within the freshness bound", () => 
   )
 })
 
+describe("ResponseCache on effect's Cache: shared computations, refreshes", () => {
+  const MARCH = ["2026-03-15"]
+  const layer = cacheWith({ capacity: 100 })
+
+  it.effect("a waiter that goes away interrupts only its own wait: the computation goes on for the others", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => Effect.as(Deferred.await(gate), body(n)))
+      const first = yield* Effect.fork(cache.get("k", META, c.compute)) // runs the lookup
+      yield* settle
+      const second = yield* Effect.fork(cache.get("k", META, c.compute)) // joins it
+      yield* settle
+      yield* Fiber.interrupt(first)
+      yield* Deferred.succeed(gate, undefined)
+      const joined = yield* Fiber.join(second)
+      expect([joined.outcome, textOf(joined.entry), c.runs()]).toEqual(["MISS", `{"v":1}`, 1])
+      expect([textOf(cache.peek("k")), yield* cache.storedKeys]).toEqual([`{"v":1}`, ["k"]])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a computation whose only waiter went away still completes and is stored", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+      const gone = yield* Effect.fork(cache.get("k", META, c.compute))
+      yield* settle
+      yield* Fiber.interrupt(gone)
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      const later = yield* cache.get("k", META, c.compute)
+      expect([later.outcome, textOf(later.entry), c.runs()]).toEqual(["HIT", `{"v":1}`, 1])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("one refresh per key, whoever serves it stale (gets, the fast path); the next once it has ended", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      yield* cache.get("k", META, c.compute)
+      cache.rememberUrl("/lines", "k", undefined)
+      yield* TestClock.adjust("250 seconds")
+      const byUrl = cache.serveUrl("/lines", 250_000)!
+      expect(byUrl.outcome).toBe("STALE")
+      yield* byUrl.refresh
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* cache.serveUrl("/lines", 250_000)!.refresh
+      yield* settle
+      expect([c.runs(), (yield* cache.stats).refreshes]).toEqual([2, 1])
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      expect([cache.serveUrl("/lines", 250_000)?.outcome, textOf(cache.peek("k"))]).toEqual(["HIT", `{"v":2}`])
+      yield* TestClock.adjust("250 seconds")
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect([c.runs(), (yield* cache.stats).refreshes, textOf(cache.peek("k"))]).toEqual([3, 2, `{"v":3}`])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a failed refresh leaves the stale answer stored, in the mirror and in the Cache", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const c = failable()
+      const { entry } = yield* cache.get("k", META, c.compute)
+      yield* TestClock.adjust("250 seconds")
+      c.down.on = true
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect([cache.peek("k"), yield* cache.storedKeys]).toEqual([entry, ["k"]])
+      expect(yield* cache.stats).toMatchObject({ refreshes: 1, refresh_failures: 1, size: 1 })
+      c.down.on = false
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect(textOf(cache.peek("k"))).toBe(`{"v":3}`)
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a refresh overtaken by a replacement of its file is not stored", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.adjust("250 seconds")
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect(yield* cache.invalidateFile("live")).toBe(1)
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      expect([c.runs(), cache.peek("k"), yield* cache.storedKeys]).toEqual([2, undefined, []])
+      const again = yield* cache.get("k", META, c.compute)
+      expect([again.outcome, textOf(again.entry)]).toEqual(["MISS", `{"v":3}`])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a refresh overtaken by a commit is stored invalidated, valid as of its start", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.setTime(250_000)
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect(yield* cache.invalidateDates("live", MARCH, 249_900)).toBe(1)
+      expect(cache.peek("k")?.validAsOf).toBe(249_900)
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([`{"v":2}`, 250_000])
+      const stale = yield* cache.get("k", META, c.compute)
+      expect([stale.outcome, textOf(stale.entry)]).toEqual(["STALE", `{"v":2}`])
+      yield* settle
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf, c.runs()]).toEqual([`{"v":3}`, undefined, 3])
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("a refresh overtaken by a commit is not stored over a later answer; the next request starts another", () =>
+    Effect.gen(function* () {
+      const cache = yield* ResponseCache
+      const gate = yield* Deferred.make<void>()
+      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      yield* cache.get("k", META, c.compute)
+      yield* TestClock.setTime(250_000)
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect(yield* cache.invalidateDates("live", MARCH, 249_900)).toBe(1)
+      // Detached: the next stale request starts a refresh of its own, which sees the commit.
+      expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
+      yield* settle
+      expect([c.runs(), textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([3, `{"v":3}`, undefined])
+      yield* Deferred.succeed(gate, undefined)
+      yield* settle
+      // The overtaken answer, valid only as of before the commit, does not replace the later one.
+      expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf, yield* cache.storedKeys]).toEqual([
+        `{"v":3}`,
+        undefined,
+        ["k"]
+      ])
+    }).pipe(Effect.provide(layer))
+  )
+})
+
 describe("CacheConfig", () => {
   const load = (env: Record<string, string>) =>
     Effect.provide(
