@@ -2,26 +2,9 @@ import { HttpServer } from "@effect/platform"
 import { Cause, Effect, Either, Layer } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { type IsoDate, addDays, firstDayOfMonth, monthOf } from "../domain/IsoDate.js"
-import type { Query } from "../query/Query.js"
 import { Answers, queryKey } from "./Answers.js"
-import {
-  type EndpointParams,
-  LinesParams,
-  SummaryByItemParams,
-  SummaryByLineParams,
-  SummaryDailyParams,
-  SummaryMonthlyParams,
-  decodeParams
-} from "./QueryParams.js"
-import { searchOf, today } from "./RequestDecoding.js"
-
-const ENDPOINTS: ReadonlyArray<EndpointParams<Query>> = [
-  SummaryDailyParams,
-  SummaryMonthlyParams,
-  SummaryByItemParams,
-  SummaryByLineParams,
-  LinesParams
-]
+import { decodeParams, queryEndpointAt } from "./QueryParams.js"
+import { pathOf, searchOf, today } from "./RequestDecoding.js"
 
 /** The first day of the month `months` before `day`'s. */
 const monthStartBefore = (day: IsoDate, months: number): IsoDate => {
@@ -51,10 +34,10 @@ export const warmupUrls = (day: IsoDate): ReadonlyArray<string> => {
 /** Decodes `url` as its endpoint would (the same cache key), asks for the answer and lets the fast path know. */
 const warm = (answers: Answers["Type"], url: string, day: IsoDate) =>
   Effect.gen(function* () {
-    const path = url.split("?")[0]
-    const endpoint = ENDPOINTS.find((e) => e.path === path)!
-    const query = decodeParams(endpoint, searchOf(url), day)
-    if (Either.isLeft(query)) return yield* Effect.dieMessage(`warm-up URL ${url} does not decode`)
+    const endpoint = queryEndpointAt(pathOf(url))
+    const query = endpoint === undefined ? undefined : decodeParams(endpoint, searchOf(url), day)
+    if (query === undefined || Either.isLeft(query))
+      return yield* Effect.dieMessage(`warm-up URL ${url} does not decode`)
     yield* answers.answer(query.right)
     yield* answers.remember(url, queryKey(query.right))
   })

@@ -1,6 +1,7 @@
 import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
 import { Effect, FiberRef, LogLevel } from "effect"
-import { QUERY_BY_PATH } from "./QueryPaths.js"
+import { queryNameAt } from "./QueryParams.js"
+import { pathOf } from "./RequestDecoding.js"
 
 /**
  * One structured log line per error answer (status ≥ 400): the request, the query name, the status and code, and
@@ -43,15 +44,14 @@ export const logErrors = <E, R>(
     return Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = request.url.length > MAX_LOGGED_URL ? `${request.url.slice(0, MAX_LOGGED_URL)}…` : request.url
-      const at = url.indexOf("?")
-      const path = at < 0 ? url : url.slice(0, at)
+      const path = pathOf(url)
       const { code, message, parameter, status } = bodyFields(response)
       const cause = (yield* FiberRef.get(errorCause)) ?? message ?? status ?? "-"
       yield* Effect.logWithLevel(response.status >= 500 ? LogLevel.Error : LogLevel.Warning, "request failed").pipe(
         Effect.annotateLogs({
           method: request.method,
           url,
-          query: QUERY_BY_PATH[path] ?? path,
+          query: queryNameAt(path) ?? path,
           status: response.status,
           code: code ?? status ?? "-",
           ...(parameter === undefined ? {} : { parameter }),

@@ -9,10 +9,9 @@ import { CorsConfig } from "./Cors.js"
 import { HandedOverFailures } from "./HandedOverFailures.js"
 import { FastPath } from "./NodeServer.js"
 import { recordAnswer } from "./QueryHandler.js"
-import { QUERY_BY_PATH } from "./QueryPaths.js"
-import { QUERY_ENDPOINTS, decodeParams } from "./QueryParams.js"
+import { decodeParams, queryEndpointAt } from "./QueryParams.js"
 import { answerHeaders, ifNoneMatches } from "./QueryResponse.js"
-import { searchOf, today } from "./RequestDecoding.js"
+import { pathOf, searchOf, today } from "./RequestDecoding.js"
 
 /** Writes an answer (or 304) with the headers the Effect app gives it. */
 const send = (
@@ -84,13 +83,10 @@ export const QueryFastPathLive = Layer.effect(
     const serve = (request: Http.IncomingMessage, response: Http.ServerResponse, next: () => void): void => {
       const url = request.url
       if (request.method !== "GET" || url === undefined) return next()
-      const at = url.indexOf("?")
-      const path = at < 0 ? url : url.slice(0, at)
-      const endpoint = QUERY_ENDPOINTS[path]
-      const name = QUERY_BY_PATH[path]
-      if (endpoint === undefined || name === undefined) return next()
+      const endpoint = queryEndpointAt(pathOf(url))
+      if (endpoint === undefined) return next()
       if (cors._tag !== "Off" && request.headers.origin !== undefined) return next()
-      if (serveFresh(request, response, url, name)) return
+      if (serveFresh(request, response, url, endpoint.name)) return
       const started = performance.now()
       const fiber = runFork(
         Effect.gen(function* () {
