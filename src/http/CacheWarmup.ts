@@ -1,5 +1,5 @@
 import { HttpServer } from "@effect/platform"
-import { Cause, Effect, Either, Layer } from "effect"
+import { Cause, Duration, Effect, Either, Layer } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { type IsoDate, addDays, firstDayOfMonth, monthOf } from "../domain/IsoDate.js"
 import { Answers, queryKey } from "./Answers.js"
@@ -55,17 +55,18 @@ export const CacheWarmupLive = Layer.scopedDiscard(
     const answers = yield* Answers
     const run = Effect.gen(function* () {
       const day = yield* today
-      const started = Date.now()
       const urls = warmupUrls(day)
-      const ok = yield* Effect.reduce(urls, 0, (n, url) =>
-        warm(answers, url, day).pipe(
-          Effect.as(n + 1),
-          Effect.catchAllCause((cause) =>
-            Effect.as(Effect.logDebug(`cache warm-up: ${url} failed`, Cause.squash(cause)), n)
+      const [took, ok] = yield* Effect.timed(
+        Effect.reduce(urls, 0, (n, url) =>
+          warm(answers, url, day).pipe(
+            Effect.as(n + 1),
+            Effect.catchAllCause((cause) =>
+              Effect.as(Effect.logDebug(`cache warm-up: ${url} failed`, Cause.squash(cause)), n)
+            )
           )
         )
       )
-      yield* Effect.logDebug(`cache warm-up: ${ok} of ${urls.length} answers in ${Date.now() - started} ms`)
+      yield* Effect.logDebug(`cache warm-up: ${ok} of ${urls.length} answers in ${Duration.format(took)}`)
     })
     yield* Effect.forkScoped(run)
   })
