@@ -144,7 +144,7 @@ export const notedCause: Effect.Effect<string | undefined> = Effect.map(Effect.l
 })
 
 /** What the log line of the answer says caused it (the client gets only `clientFailure`). */
-export const readErrorCause = (error: ReadError): string => {
+const readErrorCause = (error: ReadError): string => {
   switch (error._tag) {
     case "PoolOverloaded":
       return `PoolOverloaded: ${error.reason}`

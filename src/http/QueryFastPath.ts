@@ -16,11 +16,11 @@ import { pathOf } from "./RequestDecoding.js"
 /**
  * Answers GETs of the JSON data endpoints from the `node:http` listener, the same way as the Effect app
  * (`answerRequest`, `replyToFailure`: the same replies, error log lines and metrics) without its router,
- * middleware and response encoding, which would cost a cache hit most of its time (docs/architecture.md,
- * "The request path"). A cached answer for the exact URL
- * is sent without a fiber (a stale one has its refresh forked; a coding not compressed yet is compressed once,
- * off the event loop). Any other request of those endpoints runs one fiber and gets its answer or its contract
- * error from it. CORS requests, other methods and paths go on to the Effect app.
+ * middleware and response encoding, which would cost a cache hit most of its time (docs/architecture.md, "The
+ * request path"). A cached answer for the exact URL is sent without a fiber (a stale one has its refresh forked;
+ * a coding not compressed yet is compressed once, off the event loop). Any other request of those endpoints runs
+ * one fiber and gets its answer or its contract error from it. CORS requests, other methods and paths go on to
+ * the Effect app.
  */
 export const QueryFastPathLive = Layer.effect(
   FastPath,
