@@ -2,18 +2,8 @@ import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
-import {
-  type EndpointParams,
-  ItemsParams,
-  LinesParams,
-  RecordsParams,
-  SummaryByItemParams,
-  SummaryByLineParams,
-  SummaryDailyParams,
-  SummaryMonthlyByItemParams,
-  SummaryMonthlyParams,
-  decodeParams
-} from "../../src/http/QueryParams.js"
+import { decodeParams, queryEndpointAt } from "../../src/http/QueryParams.js"
+import { pathOf, searchOf } from "../../src/http/RequestDecoding.js"
 import { FileConnection, type FileConnectionOptions, isQueryFailure } from "../../src/pool/FileConnection.js"
 import { afterPrelude } from "../../src/pool/Prelude.js"
 import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
@@ -24,24 +14,11 @@ import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { databaseMillis, traced } from "../../src/query/QueryTrace.js"
 import type { DataFiles } from "./DataPrep.js"
 
-const PARAMS: Readonly<Record<string, EndpointParams<Query>>> = {
-  "/records": RecordsParams,
-  "/items": ItemsParams,
-  "/lines": LinesParams,
-  "/summary/daily": SummaryDailyParams,
-  "/summary/monthly": SummaryMonthlyParams,
-  "/summary/by-item": SummaryByItemParams,
-  "/summary/by-line": SummaryByLineParams,
-  "/summary/monthly-by-item": SummaryMonthlyByItemParams
-}
-
 /** The engine's query for a request URL, decoded by the service's own parameter rules. */
 export const queryOf = (url: string, today: IsoDate): Query => {
-  const at = url.indexOf("?")
-  const path = at < 0 ? url : url.slice(0, at)
-  const params = PARAMS[path]
-  if (params === undefined) throw new Error(`no query endpoint at ${path}`)
-  const decoded = decodeParams(params, at < 0 ? "" : url.slice(at + 1), today)
+  const params = queryEndpointAt(pathOf(url))
+  if (params === undefined) throw new Error(`no query endpoint at ${pathOf(url)}`)
+  const decoded = decodeParams(params, searchOf(url), today)
   if (Either.isLeft(decoded)) throw new Error(`${url}: ${decoded.left.message}`)
   return decoded.right
 }

@@ -1,4 +1,5 @@
 import { addDays, type IsoDate } from "../../src/domain/IsoDate.js"
+import { QUERY_ENDPOINTS } from "../../src/http/QueryParams.js"
 import type { DataProfile } from "./DataProfile.js"
 
 export const ENDPOINTS = [
@@ -13,16 +14,9 @@ export const ENDPOINTS = [
 ] as const
 export type Endpoint = (typeof ENDPOINTS)[number]
 
-export const ENDPOINT_PATHS: Readonly<Record<Endpoint, string>> = {
-  records: "/records",
-  items: "/items",
-  lines: "/lines",
-  summary_daily: "/summary/daily",
-  summary_monthly: "/summary/monthly",
-  summary_by_item: "/summary/by-item",
-  summary_by_line: "/summary/by-line",
-  summary_monthly_by_item: "/summary/monthly-by-item"
-}
+export const ENDPOINT_PATHS = Object.fromEntries(QUERY_ENDPOINTS.map((e) => [e.name, e.path])) as Readonly<
+  Record<Endpoint, string>
+>
 
 /** One request shape measured uncached; `followUp`: the page after this URL's first page (its `next_cursor`). */
 export interface Shape {

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
-import * as zlib from "node:zlib"
+import { type Coding, compress } from "../compression/Coding.js"
 import { routeWindow } from "../domain/DateRouter.js"
 import type { DateWindow } from "../domain/DateWindow.js"
 import { DB_FILES, type DbFile } from "../domain/DbFile.js"
@@ -10,7 +10,7 @@ import type { AnswerKey } from "./AnswerKey.js"
 /** How a response was served: fresh from the cache, stale while a refresh runs, or computed for it. */
 export type Outcome = "HIT" | "STALE" | "MISS"
 
-export type Encoding = "gzip" | "br"
+export type Encoding = Coding
 
 /** What an answer depends on, known before computing it. */
 export interface EntryMeta {
@@ -35,12 +35,6 @@ export interface Computed {
 
 /** Strong ETag of a body. Hash its UTF-8 bytes where they exist: hashing the text encodes it again (3× slower). */
 export const etagOf = (body: string | Uint8Array): string => `"${createHash("sha1").update(body).digest("base64url")}"`
-
-// Compressed once per entry and served many times: a little more effort than for one-off bodies.
-const GZIP_OPTIONS: zlib.ZlibOptions = { level: 6 }
-const brotliOptions = (size: number): zlib.BrotliOptions => ({
-  params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size }
-})
 
 /** A copy of `out` in a buffer of its own: zlib hands out views of 16 KiB chunks, which a cache would hold whole. */
 const exact = (out: Uint8Array): Uint8Array => (out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out))
@@ -128,12 +122,7 @@ export class CacheEntry {
     if (cached !== undefined) return Promise.resolve(cached)
     let pending = this.#compressing.get(encoding)
     if (pending === undefined) {
-      pending = new Promise<Uint8Array>((resolve, reject) => {
-        const done = (error: Error | null, out: Buffer) =>
-          error === null ? resolve(this.#keep(encoding, out)) : reject(error)
-        if (encoding === "br") zlib.brotliCompress(this.bytes, brotliOptions(this.bytes.length), done)
-        else zlib.gzip(this.bytes, GZIP_OPTIONS, done)
-      })
+      pending = compress(this.bytes, encoding).then((out) => this.#keep(encoding, out))
       this.#compressing.set(encoding, pending)
     }
     return pending

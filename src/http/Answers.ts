@@ -6,24 +6,32 @@ import { utcDateOf } from "../domain/IsoDate.js"
 import type { ReadError } from "../pool/ReadErrors.js"
 import type { Query } from "../query/Query.js"
 import { QueryEngine } from "../query/QueryEngine.js"
-import { type Coding, compressBytes } from "./Compression.js"
+import type { Coding } from "../compression/Coding.js"
+import { compressBytes } from "./Compression.js"
 import { rowCount } from "../query/QueryResults.js"
 import { serializeResult } from "./ResponseBody.js"
 
-/** One query's answer, ready to send: the body text, its validator and how it was obtained. */
-export interface Answer {
-  /** The query name and its normalized parameters: what the cache keys answers by. */
-  readonly key: string
+/** An answer's JSON body, its validator and its compressed forms (a cache entry keeps each once). */
+export interface AnswerBody {
   /** The JSON body as UTF-8 (what is sent). */
   readonly bytes: Uint8Array
   /** Strong ETag: a hash of the body, quoted. */
   readonly etag: string
+  /** The body compressed with `coding`, if it is at hand. */
+  cachedEncoding(coding: Coding): Uint8Array | undefined
+  /** The body compressed with `coding`, made off the event loop when not at hand. */
+  encoded(coding: Coding): Effect.Effect<Uint8Array>
+}
+
+/** One query's answer, ready to send: its body and how it was obtained. */
+export interface QueryAnswer {
+  /** The query name and its normalized parameters: what the cache keys answers by. */
+  readonly key: string
+  readonly body: AnswerBody
   /** Milliseconds spent in the engine (0 when no database work was done). */
   readonly dbMs: number
   readonly rows: number
   readonly cache: Outcome
-  /** The body compressed with `coding` (kept once per coding where a cache holds the answer). */
-  readonly encoded: (coding: Coding) => Effect.Effect<Uint8Array>
 }
 
 /** The cache key of a query: its name and every parameter after defaults were applied. */
@@ -43,14 +51,20 @@ export const computeAnswer = (
     return { body: serializeResult(query, result), rows: rowCount(result.rows), dbMs }
   })
 
-const fromEntry = (entry: CacheEntry, cache: Outcome): Answer => ({
+const fromEntry = (entry: CacheEntry, cache: Outcome): QueryAnswer => ({
   key: entry.key,
-  bytes: entry.bytes,
-  etag: entry.etag,
+  body: entry,
   dbMs: entry.dbMs,
   rows: entry.rows,
-  cache,
-  encoded: (coding) => entry.encoded(coding)
+  cache
+})
+
+/** A body sent once: compressed for each request that wants it. */
+const oneOffBody = (bytes: Uint8Array): AnswerBody => ({
+  bytes,
+  etag: etagOf(bytes),
+  cachedEncoding: () => undefined,
+  encoded: (coding) => compressBytes(bytes, coding)
 })
 
 /**
@@ -60,7 +74,7 @@ const fromEntry = (entry: CacheEntry, cache: Outcome): Answer => ({
 export class Answers extends Context.Tag("Answers")<
   Answers,
   {
-    readonly answer: (query: Query) => Effect.Effect<Answer, ReadError>
+    readonly answer: (query: Query) => Effect.Effect<QueryAnswer, ReadError>
     /** Records that a request URL resolved to an answer's key (today's defaults), for the fast path. */
     readonly remember: (url: string, key: string) => Effect.Effect<void>
   }
@@ -72,12 +86,10 @@ export class Answers extends Context.Tag("Answers")<
         answer: (query) =>
           Effect.map(computeAnswer(engine, query), (c) => ({
             key: queryKey(query),
+            body: oneOffBody(c.body),
             rows: c.rows,
             dbMs: c.dbMs,
-            bytes: c.body,
-            etag: etagOf(c.body),
-            cache: "MISS",
-            encoded: (coding) => compressBytes(c.body, coding)
+            cache: "MISS"
           })),
         remember: () => Effect.void
       })

@@ -37,14 +37,13 @@ const NotModified = HttpApiSchema.Empty(304).annotations({
 })
 
 /** A JSON data endpoint: documented params, its 200 body and the 304 of a matching `If-None-Match`. */
-const data = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment, S extends Schema.Schema.Any>(
+const data = <const Name extends string, S extends Schema.Schema.Any>(
   name: Name,
-  path: Path,
   params: EndpointParams<unknown>,
   success: S,
   summary: string
 ) =>
-  HttpApiEndpoint.get(name, path)
+  HttpApiEndpoint.get(name, params.path)
     .addSuccess(success)
     .addSuccess(NotModified)
     .annotate(OpenApi.Summary, summary)
@@ -66,9 +65,9 @@ const ExportBody = Schema.String.pipe(
 })
 
 export class RecordsGroup extends HttpApiGroup.make("records")
-  .add(data("list", "/records", RecordsParams, RecordsPageSchema, "Records, newest first, a page at a time"))
+  .add(data("list", RecordsParams, RecordsPageSchema, "Records, newest first, a page at a time"))
   .add(
-    HttpApiEndpoint.get("export", "/records/export")
+    HttpApiEndpoint.get("export", ExportParams.path)
       .addSuccess(ExportBody)
       .annotate(OpenApi.Summary, "Every matching record, streamed")
       .pipe(documented(ExportParams, { validated: false }))
@@ -83,7 +82,6 @@ export class CatalogGroup extends HttpApiGroup.make("catalog")
   .add(
     data(
       "items",
-      "/items",
       ItemsParams,
       Schema.Struct({
         rows: Schema.Array(Schema.Struct({ item_code: Schema.String, item_name: Schema.String })),
@@ -93,13 +91,7 @@ export class CatalogGroup extends HttpApiGroup.make("catalog")
     )
   )
   .add(
-    data(
-      "lines",
-      "/lines",
-      LinesParams,
-      rowsOf("Lines", { line_code: Schema.String }),
-      "Every line code in either file, ordered"
-    )
+    data("lines", LinesParams, rowsOf("Lines", { line_code: Schema.String }), "Every line code in either file, ordered")
   )
   .addError(InvalidParameterBody)
   .addError(OverloadedBody)
@@ -111,28 +103,11 @@ const month = Schema.String.annotations({ description: "YYYY-MM" })
 const itemFields = { item_code: Schema.String, item_name: Schema.String.annotations({ description: "Latest name." }) }
 
 export class SummaryGroup extends HttpApiGroup.make("summary")
-  .add(
-    data(
-      "daily",
-      "/summary/daily",
-      SummaryDailyParams,
-      rowsOf("DailyTotals", { date: Schema.String, ...Totals }),
-      "Totals per day"
-    )
-  )
-  .add(
-    data(
-      "monthly",
-      "/summary/monthly",
-      SummaryMonthlyParams,
-      rowsOf("MonthlyTotals", { month, ...Totals }),
-      "Totals per month"
-    )
-  )
+  .add(data("daily", SummaryDailyParams, rowsOf("DailyTotals", { date: Schema.String, ...Totals }), "Totals per day"))
+  .add(data("monthly", SummaryMonthlyParams, rowsOf("MonthlyTotals", { month, ...Totals }), "Totals per month"))
   .add(
     data(
       "byItem",
-      "/summary/by-item",
       SummaryByItemParams,
       rowsOf("ItemTotals", { ...itemFields, ...Totals }),
       "Totals per item, largest good quantity first"
@@ -141,7 +116,6 @@ export class SummaryGroup extends HttpApiGroup.make("summary")
   .add(
     data(
       "byLine",
-      "/summary/by-line",
       SummaryByLineParams,
       rowsOf("LineTotals", { line_code: Schema.String, ...Totals }),
       "Totals per line"
@@ -150,7 +124,6 @@ export class SummaryGroup extends HttpApiGroup.make("summary")
   .add(
     data(
       "monthlyByItem",
-      "/summary/monthly-by-item",
       SummaryMonthlyByItemParams,
       rowsOf("MonthlyItemTotals", { month, ...itemFields, ...Totals }),
       "Totals per month and item"

@@ -1,10 +1,10 @@
-import { HttpApiSchema, HttpApp, HttpServerResponse } from "@effect/platform"
-import { Effect, Schema } from "effect"
+import { HttpApiSchema } from "@effect/platform"
+import { Effect, FiberRef, HashMap, Schema } from "effect"
 import type { ReadError } from "../pool/ReadErrors.js"
-import { noteCause } from "./ErrorLog.js"
+import { type Reply, jsonReply } from "./Reply.js"
 
 /**
- * The errors a client can see. Each is a `Schema.TaggedError` (typed in handlers) plus a wire schema that drops
+ * The errors a client can see. Each is a `Schema.TaggedError` (typed in handlers) plus a body schema that drops
  * `_tag`, so the body is exactly `{"code","message"}` (and `"parameter"` for a 400 about one parameter).
  */
 
@@ -51,8 +51,8 @@ export type ApiError = InvalidParameter | NotFound | ReadFailure
 const message = Schema.String.annotations({ description: "A human-readable explanation." })
 const body = <C extends string>(value: C) => Schema.Struct({ code: Schema.Literal(value), message })
 
-/** The body as sent: `_tag` removed on encode, restored on decode. */
-const wire = <Self extends { readonly _tag: string }, I extends { readonly _tag: string }>(
+/** The error as its body is sent: `_tag` removed on encode, restored on decode; documented with its status. */
+const errorBody = <Self extends { readonly _tag: string }, I extends { readonly _tag: string }>(
   error: Schema.Schema<Self, I> & { readonly _tag: string },
   sent: Schema.Schema<Omit<I, "_tag">>,
   status: number,
@@ -66,7 +66,7 @@ const wire = <Self extends { readonly _tag: string }, I extends { readonly _tag:
     .pipe(Schema.compose(error))
     .annotations({ ...HttpApiSchema.annotations({ status }), identifier: `${error._tag}Body`, description })
 
-export const InvalidParameterBody = wire(
+export const InvalidParameterBody = errorBody(
   InvalidParameter,
   Schema.Struct({
     code: Schema.Literal("invalid_parameter"),
@@ -76,34 +76,75 @@ export const InvalidParameterBody = wire(
   400,
   "A parameter is malformed, out of range, unknown or repeated; `from` > `to`; or the cursor is bad."
 )
-export const NotFoundBody = wire(NotFound, body("not_found"), 404, "No endpoint at this path.")
-export const OverloadedBody = wire(
+export const NotFoundBody = errorBody(NotFound, body("not_found"), 404, "No endpoint at this path.")
+export const OverloadedBody = errorBody(
   Overloaded,
   body("overloaded"),
   503,
   "Too many requests are waiting for the database, or too many exports run at once (see `Retry-After`)."
 )
-export const DatabaseUnavailableBody = wire(
+export const DatabaseUnavailableBody = errorBody(
   DatabaseUnavailableError,
   body("database_unavailable"),
   503,
   "A database file the window needs cannot be read (the message says `live` or `archive`)."
 )
-export const QueryTimedOutBody = wire(QueryTimedOut, body("timeout"), 504, "The request's database work took too long.")
+export const QueryTimedOutBody = errorBody(
+  QueryTimedOut,
+  body("timeout"),
+  504,
+  "The request's database work took too long."
+)
 
 /** Seconds a client should wait before retrying an `overloaded` answer. */
 export const RETRY_AFTER_SECONDS = 1
 
-/** Marks the response (whatever encodes the error) with `Retry-After`. */
-export const withRetryAfter = HttpApp.appendPreResponseHandler((_request, response) =>
-  Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(RETRY_AFTER_SECONDS)))
+const encoding = (schema: Schema.Schema.AnyNoContext) => ({
+  is: Schema.is(Schema.typeSchema(schema)),
+  encode: Schema.encodeUnknownSync(schema),
+  status: HttpApiSchema.getStatusError(schema)
+})
+
+// The same schemas HttpApi documents in the OpenAPI: the status and the body each error is documented with.
+const ENCODINGS = [InvalidParameterBody, NotFoundBody, OverloadedBody, DatabaseUnavailableBody, QueryTimedOutBody].map(
+  encoding
 )
 
+/** Whether `u` is an error the contract lets a client see. */
+export const isApiError = (u: unknown): u is ApiError => ENCODINGS.some((e) => e.is(u))
+
+/**
+ * The contract's reply to an error a client may see: its status, `{code, message[, parameter]}` and, for
+ * `overloaded`, `Retry-After`. The fast path and the app (an HttpApi middleware) both answer through it.
+ */
+export const errorReply = (error: ApiError): Reply => {
+  const { encode, status } = ENCODINGS.find((e) => e.is(error))!
+  const headers: Record<string, string> = {}
+  if (error._tag === "Overloaded") headers["retry-after"] = String(RETRY_AFTER_SECONDS)
+  return jsonReply(status, headers, Buffer.from(JSON.stringify(encode(error))))
+}
+
 export const overloaded = (message: string): Effect.Effect<never, Overloaded> =>
-  Effect.zipRight(withRetryAfter, Effect.fail(new Overloaded({ message })))
+  Effect.fail(new Overloaded({ message }))
+
+const CAUSE = "cause"
+
+/**
+ * Notes the internal cause of the current request's error answer (which read error, the SQLite code, a defect's
+ * stack) for its log line, never for the client: a log annotation of the request's fiber, which the error log
+ * line carries.
+ */
+export const noteCause = (cause: string): Effect.Effect<void> =>
+  FiberRef.update(FiberRef.currentLogAnnotations, (annotations) => HashMap.set(annotations, CAUSE, cause))
+
+/** The cause noted for the current request, if any. */
+export const notedCause: Effect.Effect<string | undefined> = Effect.map(Effect.logAnnotations, (annotations) => {
+  const cause = HashMap.get(annotations, CAUSE)
+  return cause._tag === "Some" && typeof cause.value === "string" ? cause.value : undefined
+})
 
 /** What the log line of the answer says caused it (the client gets only `clientFailure`). */
-const logCause = (error: ReadError): string => {
+const readErrorCause = (error: ReadError): string => {
   switch (error._tag) {
     case "PoolOverloaded":
       return `PoolOverloaded: ${error.reason}`
@@ -116,27 +157,21 @@ const logCause = (error: ReadError): string => {
 
 /** The client-visible form of an internal read error (never with SQL, paths or stacks); the cause goes to the log. */
 export const fromReadError = (error: ReadError): Effect.Effect<never, ReadFailure> =>
-  Effect.zipRight(noteCause(logCause(error)), clientFailure(error))
+  Effect.zipRight(noteCause(readErrorCause(error)), Effect.fail(clientFailure(error)))
 
-const clientFailure = (error: ReadError): Effect.Effect<never, ReadFailure> => {
+const clientFailure = (error: ReadError): ReadFailure => {
   switch (error._tag) {
     case "PoolOverloaded":
-      return overloaded("The service is busy: too many requests are waiting for the database. Retry shortly.")
+      return new Overloaded({
+        message: "The service is busy: too many requests are waiting for the database. Retry shortly."
+      })
     case "DatabaseUnavailable":
-      return Effect.fail(
-        new DatabaseUnavailableError({
-          message: `The ${error.file} database cannot be read right now. Retry later.`
-        })
-      )
+      return new DatabaseUnavailableError({
+        message: `The ${error.file} database cannot be read right now. Retry later.`
+      })
     case "QueryTimeout":
-      return Effect.fail(
-        new QueryTimedOut({
-          message: `The query did not finish within ${error.timeoutMs} ms. Narrow the date window or add filters.`
-        })
-      )
+      return new QueryTimedOut({
+        message: `The query did not finish within ${error.timeoutMs} ms. Narrow the date window or add filters.`
+      })
   }
 }
-
-/** Direct JSON response for an error raised outside HttpApi's error encoding (middleware, 404). */
-export const errorResponse = (status: number, body: Record<string, string>): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(JSON.stringify(body), { status, contentType: "application/json" })

@@ -1,27 +1,10 @@
 import { HttpServer } from "@effect/platform"
-import { Cause, Effect, Either, Layer } from "effect"
+import { Cause, Duration, Effect, Either, Layer } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { type IsoDate, addDays, firstDayOfMonth, monthOf } from "../domain/IsoDate.js"
-import type { Query } from "../query/Query.js"
 import { Answers, queryKey } from "./Answers.js"
-import {
-  type EndpointParams,
-  LinesParams,
-  SummaryByItemParams,
-  SummaryByLineParams,
-  SummaryDailyParams,
-  SummaryMonthlyParams,
-  decodeParams
-} from "./QueryParams.js"
-import { searchOf, today } from "./RequestDecoding.js"
-
-const ENDPOINTS: ReadonlyArray<EndpointParams<Query>> = [
-  SummaryDailyParams,
-  SummaryMonthlyParams,
-  SummaryByItemParams,
-  SummaryByLineParams,
-  LinesParams
-]
+import { decodeParams, queryEndpointAt } from "./QueryParams.js"
+import { pathOf, searchOf, today } from "./RequestDecoding.js"
 
 /** The first day of the month `months` before `day`'s. */
 const monthStartBefore = (day: IsoDate, months: number): IsoDate => {
@@ -51,10 +34,10 @@ export const warmupUrls = (day: IsoDate): ReadonlyArray<string> => {
 /** Decodes `url` as its endpoint would (the same cache key), asks for the answer and lets the fast path know. */
 const warm = (answers: Answers["Type"], url: string, day: IsoDate) =>
   Effect.gen(function* () {
-    const path = url.split("?")[0]
-    const endpoint = ENDPOINTS.find((e) => e.path === path)!
-    const query = decodeParams(endpoint, searchOf(url), day)
-    if (Either.isLeft(query)) return yield* Effect.dieMessage(`warm-up URL ${url} does not decode`)
+    const endpoint = queryEndpointAt(pathOf(url))
+    const query = endpoint === undefined ? undefined : decodeParams(endpoint, searchOf(url), day)
+    if (query === undefined || Either.isLeft(query))
+      return yield* Effect.dieMessage(`warm-up URL ${url} does not decode`)
     yield* answers.answer(query.right)
     yield* answers.remember(url, queryKey(query.right))
   })
@@ -72,17 +55,18 @@ export const CacheWarmupLive = Layer.scopedDiscard(
     const answers = yield* Answers
     const run = Effect.gen(function* () {
       const day = yield* today
-      const started = Date.now()
       const urls = warmupUrls(day)
-      const ok = yield* Effect.reduce(urls, 0, (n, url) =>
-        warm(answers, url, day).pipe(
-          Effect.as(n + 1),
-          Effect.catchAllCause((cause) =>
-            Effect.as(Effect.logDebug(`cache warm-up: ${url} failed`, Cause.squash(cause)), n)
+      const [took, ok] = yield* Effect.timed(
+        Effect.reduce(urls, 0, (n, url) =>
+          warm(answers, url, day).pipe(
+            Effect.as(n + 1),
+            Effect.catchAllCause((cause) =>
+              Effect.as(Effect.logDebug(`cache warm-up: ${url} failed`, Cause.squash(cause)), n)
+            )
           )
         )
       )
-      yield* Effect.logDebug(`cache warm-up: ${ok} of ${urls.length} answers in ${Date.now() - started} ms`)
+      yield* Effect.logDebug(`cache warm-up: ${ok} of ${urls.length} answers in ${Duration.format(took)}`)
     })
     yield* Effect.forkScoped(run)
   })

@@ -1,16 +1,10 @@
-import * as zlib from "node:zlib"
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Effect, type Stream } from "effect"
+import { type Coding, compress, compressor } from "../compression/Coding.js"
 
 /** Bodies up to this size are sent as they are. */
 export const COMPRESS_MIN_BYTES = 1024
-
-export type Coding = "br" | "gzip"
-
-/** Cheap settings for dynamic bodies: about gzip's ratio or better at a few ms for 300 KB. */
-const BROTLI_OPTIONS = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }
-const GZIP_OPTIONS = { level: 4 }
 
 /** The coding to use for an `Accept-Encoding` header: br when offered, else gzip, else none (q=0 refuses). */
 export const negotiate = (acceptEncoding: string | undefined): Coding | undefined => {
@@ -29,14 +23,9 @@ export const negotiate = (acceptEncoding: string | undefined): Coding | undefine
 const compressible = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^(application\/(json|x-ndjson)|text\/)/.test(contentType)
 
+/** `bytes` compressed off the event loop. zlib fails only on bad options or memory exhaustion: a defect. */
 export const compressBytes = (bytes: Uint8Array, coding: Coding): Effect.Effect<Uint8Array> =>
-  Effect.async<Uint8Array>((resume) => {
-    const done = (error: Error | null, out: Buffer) =>
-      // zlib fails only on bad options or memory exhaustion: a defect.
-      resume(error === null ? Effect.succeed(out) : Effect.die(error))
-    if (coding === "br") zlib.brotliCompress(bytes, BROTLI_OPTIONS, done)
-    else zlib.gzip(bytes, GZIP_OPTIONS, done)
-  })
+  Effect.promise(() => compress(bytes, coding))
 
 export const compressStream = <E, R>(
   stream: Stream.Stream<Uint8Array, E, R>,
@@ -44,7 +33,7 @@ export const compressStream = <E, R>(
 ): Stream.Stream<Uint8Array, E | Error, R> =>
   NodeStream.pipeThroughDuplex(
     stream,
-    () => (coding === "br" ? zlib.createBrotliCompress(BROTLI_OPTIONS) : zlib.createGzip(GZIP_OPTIONS)),
+    () => compressor(coding),
     (error) => (error instanceof Error ? error : new Error(String(error)))
   )
 

@@ -1,5 +1,5 @@
 import type * as Http from "node:http"
-import { Cause, Config, Effect, Option, Stream } from "effect"
+import { Cause, Config, Deferred, Effect, Option, Stream } from "effect"
 import type { DateWindow } from "../domain/DateWindow.js"
 import { CSV_HEADER } from "../domain/RecordLines.js"
 import { type RecordFilters, type RecordPosition, RecordsQuery } from "../query/Query.js"
@@ -82,16 +82,18 @@ export class ExportSlots extends Effect.Service<ExportSlots>()("ExportSlots", {
       Config.withDefault(2),
       Config.validate({ message: "EXPORT_CONCURRENCY must be at least 1", validation: (n) => n >= 1 })
     )
-    let active = 0
-    /** Holds a slot until the scope (the request, body included) closes. */
-    const acquire = Effect.acquireRelease(
-      Effect.suspend(() => {
-        if (active >= max) return overloaded(`At most ${max} exports run at once. Retry shortly.`)
-        active++
-        return Effect.void
-      }),
-      () => Effect.sync(() => void active--)
-    )
-    return { acquire, active: Effect.sync(() => active), max } as const
+    const slots = yield* Effect.makeSemaphore(max)
+    const busy = overloaded(`At most ${max} exports run at once. Retry shortly.`)
+    /**
+     * Holds a slot until the current scope (the request, its body included) closes: a fiber of that scope keeps
+     * the permit, and gives it back when the scope's close interrupts it.
+     */
+    const acquire = Effect.gen(function* () {
+      const held = yield* Deferred.make<boolean>()
+      const hold = slots.withPermitsIfAvailable(1)(Effect.zipRight(Deferred.succeed(held, true), Effect.never))
+      yield* Effect.forkScoped(Effect.zipRight(hold, Deferred.succeed(held, false)))
+      if (!(yield* Deferred.await(held))) return yield* busy
+    })
+    return { acquire } as const
   })
 }) {}

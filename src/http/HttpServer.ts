@@ -8,13 +8,12 @@ import { ChangeDetector } from "../changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
-import { appMiddleware } from "./AppMiddleware.js"
+import { ContractErrorsLive, appMiddleware } from "./AppMiddleware.js"
 import { CatalogHandlers } from "./CatalogHandlers.js"
 import { CorsConfig } from "./Cors.js"
 import { ExportSlots } from "./ExportStream.js"
 import { HealthHandlers } from "./HealthHandlers.js"
 import { MetricsHandlers } from "./MetricsHandlers.js"
-import { HandedOverFailures } from "./HandedOverFailures.js"
 import { FastPath, NodeServer } from "./NodeServer.js"
 import { QueryFastPathLive } from "./QueryFastPath.js"
 import { RecordsHandlers } from "./RecordsHandlers.js"
@@ -54,7 +53,11 @@ const ServerLive = Layer.scoped(
     return server
   })
 ).pipe(
-  Layer.provide([HttpApiSwagger.layer({ path: "/docs" }), HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })]),
+  Layer.provide([
+    HttpApiSwagger.layer({ path: "/docs" }),
+    HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+    ContractErrorsLive
+  ]),
   Layer.provide(ApiLive),
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
 )
@@ -73,7 +76,7 @@ export const HttpAppLive = ServerLive.pipe(
 /** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`), with its own metrics. */
 export const HttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
-  Layer.provide([Answers.Uncached, HandedOverFailures.Default]),
+  Layer.provide(Answers.Uncached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
 )
@@ -84,7 +87,7 @@ export const HttpLive = HttpAppLive.pipe(
  */
 export const CachedHttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
-  Layer.provide([Answers.Cached, HandedOverFailures.Default]),
+  Layer.provide(Answers.Cached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
 )

@@ -3,6 +3,7 @@ import type { DateWindow } from "../domain/DateWindow.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import {
   type Query,
+  type QueryName,
   ItemsQuery,
   LinesQuery,
   type RecordFilters,
@@ -18,11 +19,13 @@ import { decodeCursor } from "./Cursor.js"
 import { type RawParams, parseChoice, parseLimit, parseQ, parseWindow, readParams, requireQ } from "./ParamRules.js"
 
 /**
- * Each data endpoint's parameters: the names it accepts, their documentation (an OpenAPI-only schema: HttpApi
- * never decodes them) and the decoder from the raw query string to the engine's query.
+ * Each data endpoint: its path, the query name it is counted and logged under, the parameter names it accepts,
+ * their documentation (an OpenAPI-only schema: HttpApi never decodes them) and the decoder from the raw query
+ * string to the engine's query.
  */
 export interface EndpointParams<A> {
-  readonly path: string
+  readonly path: `/${string}`
+  readonly name: QueryName
   readonly fields: Schema.Struct.Fields
   readonly decode: (params: RawParams, today: IsoDate) => Either.Either<A, InvalidParameter>
 }
@@ -77,6 +80,7 @@ const decodeSelection = (params: RawParams, today: IsoDate) =>
 
 export const RecordsParams: EndpointParams<RecordsQuery> = {
   path: "/records",
+  name: "records",
   fields: {
     ...docs,
     limit: limit(1000, "default 100"),
@@ -103,6 +107,7 @@ export interface ExportRequest {
 
 export const ExportParams: EndpointParams<ExportRequest> = {
   path: "/records/export",
+  name: "records_export",
   fields: {
     ...docs,
     format: Schema.optional(Schema.Literal(...EXPORT_FORMATS).annotations({ description: "Default `csv`." }))
@@ -117,6 +122,7 @@ export const ExportParams: EndpointParams<ExportRequest> = {
 
 export const ItemsParams: EndpointParams<ItemsQuery> = {
   path: "/items",
+  name: "items",
   fields: {
     q: qText("Required: case-insensitive literal substring of the item name, 1–100 characters."),
     limit: limit(1000, "default 50")
@@ -131,32 +137,36 @@ export const ItemsParams: EndpointParams<ItemsQuery> = {
 
 export const LinesParams: EndpointParams<LinesQuery> = {
   path: "/lines",
+  name: "lines",
   fields: {},
   decode: () => Either.right(new LinesQuery())
 }
 
-const summary = <Q>(
-  path: string,
+const summary = <Q extends Query>(
+  path: `/${string}`,
+  name: Q["_tag"],
   fields: Schema.Struct.Fields,
   make: (window: DateWindow, params: RawParams) => Either.Either<Q, InvalidParameter>
 ): EndpointParams<Q> => ({
   path,
+  name,
   fields: { from: docs.from, to: docs.to, ...fields },
   decode: (params, today) => Either.flatMap(parseWindow(params, today), (window) => make(window, params))
 })
 
 const codes = { item_code: docs.item_code, line_code: docs.line_code }
 
-export const SummaryDailyParams = summary("/summary/daily", codes, (window, p) =>
+export const SummaryDailyParams = summary("/summary/daily", "summary_daily", codes, (window, p) =>
   Either.right(new SummaryDailyQuery({ window, item_code: p.get("item_code"), line_code: p.get("line_code") }))
 )
 
-export const SummaryMonthlyParams = summary("/summary/monthly", codes, (window, p) =>
+export const SummaryMonthlyParams = summary("/summary/monthly", "summary_monthly", codes, (window, p) =>
   Either.right(new SummaryMonthlyQuery({ window, item_code: p.get("item_code"), line_code: p.get("line_code") }))
 )
 
 export const SummaryByItemParams = summary(
   "/summary/by-item",
+  "summary_by_item",
   { line_code: docs.line_code, limit: limit(1000, "default: all items") },
   (window, p) =>
     Either.map(
@@ -165,24 +175,40 @@ export const SummaryByItemParams = summary(
     )
 )
 
-export const SummaryByLineParams = summary("/summary/by-line", { item_code: docs.item_code }, (window, p) =>
-  Either.right(new SummaryByLineQuery({ window, item_code: p.get("item_code") }))
+export const SummaryByLineParams = summary(
+  "/summary/by-line",
+  "summary_by_line",
+  { item_code: docs.item_code },
+  (window, p) => Either.right(new SummaryByLineQuery({ window, item_code: p.get("item_code") }))
 )
 
-export const SummaryMonthlyByItemParams = summary("/summary/monthly-by-item", codes, (window, p) =>
-  Either.right(new SummaryMonthlyByItemQuery({ window, item_code: p.get("item_code"), line_code: p.get("line_code") }))
+export const SummaryMonthlyByItemParams = summary(
+  "/summary/monthly-by-item",
+  "summary_monthly_by_item",
+  codes,
+  (window, p) =>
+    Either.right(
+      new SummaryMonthlyByItemQuery({ window, item_code: p.get("item_code"), line_code: p.get("line_code") })
+    )
 )
 
-/** The JSON data endpoints (all but the export), by path: what the query fast path decodes. */
-export const QUERY_ENDPOINTS: Readonly<Record<string, EndpointParams<Query>>> = Object.fromEntries(
-  [
-    RecordsParams,
-    ItemsParams,
-    LinesParams,
-    SummaryDailyParams,
-    SummaryMonthlyParams,
-    SummaryByItemParams,
-    SummaryByLineParams,
-    SummaryMonthlyByItemParams
-  ].map((e: EndpointParams<Query>) => [e.path, e])
-)
+/** The JSON data endpoints (all but the export): what the fast path, the warm-up and the benchmark decode. */
+export const QUERY_ENDPOINTS: ReadonlyArray<EndpointParams<Query>> = [
+  RecordsParams,
+  ItemsParams,
+  LinesParams,
+  SummaryDailyParams,
+  SummaryMonthlyParams,
+  SummaryByItemParams,
+  SummaryByLineParams,
+  SummaryMonthlyByItemParams
+]
+
+const BY_PATH: ReadonlyMap<string, EndpointParams<Query>> = new Map(QUERY_ENDPOINTS.map((e) => [e.path, e]))
+
+/** The JSON data endpoint at a request path (`/summary/daily`), if any. */
+export const queryEndpointAt = (path: string): EndpointParams<Query> | undefined => BY_PATH.get(path)
+
+/** The query name a request path is counted and logged under: a data endpoint's, the export's included. */
+export const queryNameAt = (path: string): QueryName | undefined =>
+  path === ExportParams.path ? ExportParams.name : queryEndpointAt(path)?.name

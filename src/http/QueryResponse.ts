@@ -1,7 +1,9 @@
-import { HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
-import type { Answer } from "./Answers.js"
+import type { Outcome } from "../cache/CacheEntry.js"
+import type { Coding } from "../compression/Coding.js"
+import type { AnswerBody, QueryAnswer } from "./Answers.js"
 import { codingFor } from "./Compression.js"
+import { type Reply, jsonReply, notModifiedReply } from "./Reply.js"
 
 /** Whether an `If-None-Match` header (a list, `*`, weak or strong tags) matches `etag` (weak comparison). */
 export const ifNoneMatches = (header: string | undefined, etag: string): boolean => {
@@ -17,37 +19,51 @@ export const ifNoneMatches = (header: string | undefined, etag: string): boolean
 const duration = (ms: number): string => (Math.round(ms * 1000) / 1000).toString()
 
 /** The validator and cache headers every answer carries, 200 or 304. */
-export const answerHeaders = (answer: Pick<Answer, "etag" | "cache" | "dbMs">): Record<string, string> => {
-  const headers: Record<string, string> = {
-    etag: answer.etag,
-    "cache-control": "no-cache",
-    "x-cache": answer.cache,
-    vary: "Accept-Encoding"
-  }
-  if (answer.cache === "MISS") headers["server-timing"] = `db;dur=${duration(answer.dbMs)}`
+const answerHeaders = (etag: string, cache: Outcome, dbMs: number): Record<string, string> => {
+  const headers: Record<string, string> = { etag, "cache-control": "no-cache", "x-cache": cache }
+  if (cache === "MISS") headers["server-timing"] = `db;dur=${duration(dbMs)}`
   return headers
 }
 
+const encodedReply = (headers: Record<string, string>, coding: Coding, bytes: Uint8Array): Reply => {
+  headers["content-encoding"] = coding
+  return jsonReply(200, headers, bytes)
+}
+
+/** A request's headers, as `node:http` or the platform holds them. */
+export type RequestHeaders = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
+const header = (headers: RequestHeaders, name: string): string | undefined => {
+  const value = headers[name]
+  return typeof value === "string" ? value : undefined
+}
+
 /**
- * An answer as an HTTP response: 304 without a body when the client's copy is current, else 200 with the JSON
- * body, compressed (once per coding where the answer is cached) when the client accepts it and it is over 1 KiB.
+ * The reply to a request for an answer: 304 without a body when the client's copy is current, else 200 with the
+ * JSON body, compressed when the client accepts it and it is over 1 KiB. Ready at once (the fast path sends a
+ * cached answer without a fiber) unless that coding of the body has to be made first, off the event loop.
  */
-export const answerResponse = (
-  answer: Answer,
-  request: { readonly headers: Readonly<Record<string, string | undefined>> }
-): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  const headers = answerHeaders(answer)
-  if (ifNoneMatches(request.headers["if-none-match"], answer.etag)) {
-    return Effect.succeed(HttpServerResponse.empty({ status: 304, headers }))
-  }
-  const coding = codingFor(request.headers["accept-encoding"], answer.bytes.length)
-  if (coding === undefined) {
-    return Effect.succeed(HttpServerResponse.uint8Array(answer.bytes, { contentType: "application/json", headers }))
-  }
-  return Effect.map(answer.encoded(coding), (bytes) =>
-    HttpServerResponse.uint8Array(bytes, {
-      contentType: "application/json",
-      headers: { ...headers, "content-encoding": coding }
-    })
+export const replyTo = (
+  body: AnswerBody,
+  cache: Outcome,
+  dbMs: number,
+  request: RequestHeaders
+): Reply | Effect.Effect<Reply> => {
+  const headers = answerHeaders(body.etag, cache, dbMs)
+  if (ifNoneMatches(header(request, "if-none-match"), body.etag)) return notModifiedReply(headers)
+  const coding = codingFor(header(request, "accept-encoding"), body.bytes.length)
+  if (coding === undefined) return jsonReply(200, headers, body.bytes)
+  const kept = body.cachedEncoding(coding)
+  if (kept !== undefined) return encodedReply(headers, coding, kept)
+  return body.encoded(coding).pipe(
+    Effect.map((bytes) => encodedReply(headers, coding, bytes)),
+    // zlib fails only on memory exhaustion: the body goes as it is rather than not at all.
+    Effect.catchAllDefect(() => Effect.succeed(jsonReply(200, headers, body.bytes)))
   )
+}
+
+/** `replyTo` for a fiber. */
+export const answerReply = (answer: QueryAnswer, request: RequestHeaders): Effect.Effect<Reply> => {
+  const reply = replyTo(answer.body, answer.cache, answer.dbMs, request)
+  return Effect.isEffect(reply) ? reply : Effect.succeed(reply)
 }

@@ -8,14 +8,13 @@ import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
 import { compressStream, negotiate } from "./Compression.js"
 import { CONTENT_TYPES, ExportChunkRows, ExportSlots, abortOnFailure, exportStream } from "./ExportStream.js"
-import { HandedOverFailures } from "./HandedOverFailures.js"
 import { queryHandler } from "./QueryHandler.js"
 import { ExportParams, RecordsParams } from "./QueryParams.js"
 import { decodeRequest } from "./RequestDecoding.js"
 
 export const RecordsHandlers = HttpApiBuilder.group(Api, "records", (handlers) =>
   Effect.gen(function* () {
-    const answer = queryHandler(yield* Answers, yield* QueryMetrics, yield* HandedOverFailures)
+    const answer = queryHandler(yield* Answers, yield* QueryMetrics)
     const engine = yield* QueryEngine
     const slots = yield* ExportSlots
     const chunkRows = yield* ExportChunkRows

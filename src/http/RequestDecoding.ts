@@ -7,6 +7,12 @@ import { type EndpointParams, decodeParams } from "./QueryParams.js"
 /** Today's UTC date by effect's `Clock`, so a test can set "today". */
 export const today: Effect.Effect<IsoDate> = Effect.map(Clock.currentTimeMillis, utcDateOf)
 
+/** The path of a request URL (`/path?a=1` → `/path`). */
+export const pathOf = (url: string): string => {
+  const at = url.indexOf("?")
+  return at < 0 ? url : url.slice(0, at)
+}
+
 /** The raw query string of a request URL (`/path?a=1` → `a=1`). */
 export const searchOf = (url: string): string => {
   const at = url.indexOf("?")

@@ -3,7 +3,6 @@ import { Effect } from "effect"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
-import { HandedOverFailures } from "./HandedOverFailures.js"
 import { queryHandler } from "./QueryHandler.js"
 import {
   SummaryByItemParams,
@@ -15,7 +14,7 @@ import {
 
 export const SummaryHandlers = HttpApiBuilder.group(Api, "summary", (handlers) =>
   Effect.gen(function* () {
-    const answer = queryHandler(yield* Answers, yield* QueryMetrics, yield* HandedOverFailures)
+    const answer = queryHandler(yield* Answers, yield* QueryMetrics)
     return handlers
       .handle("daily", answer(SummaryDailyParams))
       .handle("monthly", answer(SummaryMonthlyParams))

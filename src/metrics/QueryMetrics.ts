@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer, Metric, MetricBoundaries, type MetricHook, MetricKey, MetricRegistry } from "effect"
+import { Effect, Layer, Metric, MetricBoundaries, type MetricHook, MetricKey, MetricRegistry } from "effect"
 import type { QueryName } from "../query/Query.js"
 import { AnswerWindow, type QueryPerformance } from "./AnswerWindow.js"
 import { type Family, renderFamilies } from "./PrometheusText.js"
@@ -55,22 +55,12 @@ const DURATION = MetricKey.histogram(
   ]),
   HELP.duration
 )
-// The window is by count (maxSize); maxAge only has to outlast any quiet spell.
-const RECENT = MetricKey.summary({
-  name: "production_api_query_recent_duration_seconds",
-  description: "Time to answer over the most recent 1000 answers.",
-  maxAge: Duration.days(3650),
-  maxSize: 1000,
-  error: 0.01,
-  quantiles: [0.5, 0.99]
-})
 
 interface Series {
   readonly window: AnswerWindow
   readonly answers: Readonly<Record<string, MetricHook.MetricHook.Counter<number> | undefined>>
   readonly rows: MetricHook.MetricHook.Counter<number>
   readonly duration: MetricHook.MetricHook.Histogram
-  readonly recent: MetricHook.MetricHook.Summary
 }
 
 // Hooks are resolved once here, so recording never hashes a key or allocates a tag array.
@@ -83,8 +73,7 @@ const makeSeries = (registry: MetricRegistry.MetricRegistry, name: QueryName): S
     ])
   ),
   rows: registry.getCounter(MetricKey.tagged(ROWS, "query", name)),
-  duration: registry.getHistogram(MetricKey.tagged(DURATION, "query", name)),
-  recent: registry.getSummary(MetricKey.tagged(RECENT, "query", name))
+  duration: registry.getHistogram(MetricKey.tagged(DURATION, "query", name))
 })
 
 const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0)
@@ -100,7 +89,6 @@ const build = (registry: MetricRegistry.MetricRegistry) => {
     s.answers[answer.outcome]?.update(1)
     s.rows.update(nonNegative(answer.rows))
     s.duration.update(ms / 1000)
-    s.recent.update([ms / 1000, Date.now()])
   }
 
   const snapshot = (): PerformanceSnapshot => {
@@ -156,8 +144,8 @@ const build = (registry: MetricRegistry.MetricRegistry) => {
 }
 
 /**
- * Per-query answer metrics. Counters, the seconds histogram and a summary live in effect's metric hooks (the
- * Prometheus text reads them); the contract's windowed figures come from an `AnswerWindow` per name alongside.
+ * Per-query answer metrics. Counters and the seconds histogram live in effect's metric hooks (the Prometheus text
+ * reads them); the contract's windowed figures (the most recent 1000 answers) come from an `AnswerWindow` per name.
  * `Default` keeps its own registry, so state lives and dies with the layer (one per server, or per test).
  */
 export class QueryMetrics extends Effect.Service<QueryMetrics>()("QueryMetrics", {

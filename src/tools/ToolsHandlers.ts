@@ -58,7 +58,7 @@ export const ToolsHandlers = HttpApiBuilder.group(Api, "tools", (handlers) =>
             rows: answer.rows,
             outcome: answer.cache
           })
-          return HttpServerResponse.uint8Array(Buffer.concat([RESULT_OPEN, answer.bytes, RESULT_CLOSE]), {
+          return HttpServerResponse.uint8Array(Buffer.concat([RESULT_OPEN, answer.body.bytes, RESULT_CLOSE]), {
             contentType: "application/json",
             headers: { "cache-control": "no-store", "x-cache": answer.cache }
           })

@@ -1,10 +1,11 @@
 import * as zlib from "node:zlib"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, HashMap, Layer, LogLevel, Logger } from "effect"
 import { afterAll } from "vitest"
 import { API_RECORD_FIELDS, type ApiRecord } from "../../src/domain/ProductionRecord.js"
-import { DatabaseUnavailable, PoolOverloaded, QueryTimeout } from "../../src/pool/ReadErrors.js"
+import { DatabaseUnavailable, PoolOverloaded, QueryTimeout, type ReadError } from "../../src/pool/ReadErrors.js"
 import {
+  type RawResponse,
   getJson,
   inRecordsOrder,
   makeEngineControl,
@@ -302,7 +303,7 @@ describe("HTTP API", () => {
               reads = 0
               const response = yield* getJson(port, target)
               expect(response.status, target).toBe(status)
-              // The fast path hands the failure over to the Effect app, which answers it without reading again.
+              // The fast path answers the failure it met: one read.
               expect(reads, target).toBe(1)
               const body = response.json as Record<string, string>
               expect(Object.keys(body).sort()).toEqual(["code", "message"])
@@ -415,6 +416,155 @@ describe("CORS off", () => {
         const port = yield* serverPort
         const response = yield* request(port, "/lines", { headers: { origin: "https://app.example" } })
         expect(response.headers["access-control-allow-origin"]).toBeUndefined()
+      })
+    )
+  })
+})
+
+interface LogLine {
+  readonly level: string
+  readonly message: unknown
+  readonly annotations: Record<string, unknown>
+}
+const logged: Array<LogLine> = []
+const capture = Logger.make<unknown, void>(({ logLevel, message, annotations }) => {
+  logged.push({ level: logLevel.label, message, annotations: Object.fromEntries(HashMap.toEntries(annotations)) })
+})
+
+// With CORS on, a request with an `Origin` goes to the Effect app and one without it is answered by the fast path:
+// one server, one log, one set of metrics for both ways.
+const ORIGIN = { origin: "https://dashboard.example" }
+const CORS_HEADERS = ["access-control-allow-origin", "access-control-expose-headers"]
+
+/** The headers that must agree between the two ways (connection bookkeeping and the app's CORS pair aside). */
+const comparable = (response: RawResponse) => {
+  const { date: _d, connection: _c, "keep-alive": _k, ...rest } = response.headers
+  for (const name of CORS_HEADERS) delete rest[name]
+  return rest
+}
+
+/** One request the fast path answers and the same one through the app, with the log line each got. */
+const bothWays = (port: number, target: string) =>
+  Effect.gen(function* () {
+    const replies: Array<{ readonly response: RawResponse; readonly line: LogLine | undefined }> = []
+    for (const headers of [{}, ORIGIN]) {
+      const before = logged.length
+      const response = yield* request(port, target, { headers })
+      const lines = logged.slice(before).filter((l) => l.level === "WARN" || l.level === "ERROR")
+      expect(lines.length, `${target} ${JSON.stringify(headers)}`).toBeLessThanOrEqual(1)
+      replies.push({ response, line: lines[0] })
+    }
+    const [fast, app] = replies as [(typeof replies)[0], (typeof replies)[0]]
+    expect(app.response.headers["access-control-allow-origin"], "the app answered").toBe("*")
+    expect(fast.response.headers["access-control-allow-origin"], "the fast path answered").toBeUndefined()
+    return { fast, app }
+  })
+
+const expectSameError = (port: number, target: string, status: number, code: string) =>
+  Effect.gen(function* () {
+    const { fast, app } = yield* bothWays(port, target)
+    expect(fast.response.status, target).toBe(status)
+    expect(app.response.status, target).toBe(status)
+    expect(fast.response.body.equals(app.response.body), target).toBe(true)
+    expect((JSON.parse(fast.response.body.toString("utf8")) as { code: string }).code).toBe(code)
+    expect(comparable(fast.response), target).toEqual(comparable(app.response))
+    expect(fast.line, target).toBeDefined()
+    expect(fast.line, target).toEqual(app.line)
+    return fast
+  })
+
+const performanceCounts = (port: number) =>
+  Effect.map(getJson(port, "/metrics/performance"), (r) => r.json as Record<string, { count: number }>)
+
+const withCorsAndLog = serverLayer(fixture, { control, env: { CORS_ORIGINS: "*" } }).pipe(
+  Layer.provide(Logger.replace(Logger.defaultLogger, capture)),
+  Layer.provide(Logger.minimumLogLevel(LogLevel.Info))
+)
+
+describe("the fast path's own error answers", () => {
+  layer(withCorsAndLog, { excludeTestServices: true })((it) => {
+    it.effect("a read failure: the app's status, body, headers and log line; read once; not counted", () =>
+      Effect.gen(function* () {
+        const port = yield* serverPort
+        const cases: ReadonlyArray<readonly [ReadError, number, string, string]> = [
+          [new PoolOverloaded({ reason: "queue full" }), 503, "overloaded", "PoolOverloaded: queue full"],
+          [
+            new DatabaseUnavailable({ file: "archive", reason: "SQLITE_CORRUPT at /secret/path.db" }),
+            503,
+            "database_unavailable",
+            "DatabaseUnavailable (archive): SQLITE_CORRUPT at /secret/path.db"
+          ],
+          [new QueryTimeout({ timeoutMs: 5000 }), 504, "timeout", "QueryTimeout: past 5000 ms"]
+        ]
+        const counts = yield* performanceCounts(port)
+        try {
+          for (const [error, status, code, cause] of cases) {
+            let reads = 0
+            control.before = () => Effect.suspend(() => (reads++, Effect.fail(error)))
+            for (const target of ["/records?from=2025-12-01", "/summary/daily", "/items?q=bolt", "/lines"]) {
+              reads = 0
+              const fast = yield* expectSameError(port, target, status, code)
+              // Each way read once: the fast path answered the failure it met, without the app reading again.
+              expect(reads, target).toBe(2)
+              expect(fast.response.headers["retry-after"] !== undefined, target).toBe(code === "overloaded")
+              expect(fast.line!.annotations, target).toMatchObject({ method: "GET", url: target, status, code, cause })
+              expect(fast.line!.level).toBe("ERROR")
+            }
+          }
+        } finally {
+          control.before = () => Effect.void
+        }
+        expect(yield* performanceCounts(port)).toEqual(counts)
+      })
+    )
+
+    it.effect("an invalid parameter: the app's 400, headers and log line, without database work", () =>
+      Effect.gen(function* () {
+        const port = yield* serverPort
+        let reads = 0
+        control.before = () => Effect.sync(() => void reads++)
+        try {
+          for (const [target, parameter] of [
+            ["/records?limit=0", "limit"],
+            ["/summary/daily?from=2025-02-30", "from"],
+            ["/summary/by-item?itemcode=IT-1", "itemcode"],
+            ["/items?q=a&q=b", "q"],
+            ["/lines?from=2025-01-01", "from"]
+          ] as const) {
+            const fast = yield* expectSameError(port, target, 400, "invalid_parameter")
+            expect(fast.line!.annotations, target).toMatchObject({ url: target, status: 400, parameter })
+            expect(fast.line!.level).toBe("WARN")
+          }
+        } finally {
+          control.before = () => Effect.void
+        }
+        expect(reads).toBe(0)
+      })
+    )
+
+    it.effect("a defect: the app's JSON 500 and one log line with the stack, never the client", () =>
+      Effect.gen(function* () {
+        const port = yield* serverPort
+        control.before = () => Effect.die(new Error("boom in the engine"))
+        try {
+          const { fast, app } = yield* bothWays(port, "/summary/by-line")
+          for (const { response, line } of [fast, app]) {
+            expect(response.status).toBe(500)
+            expect(JSON.parse(response.body.toString("utf8"))).toEqual({
+              code: "internal_error",
+              message: "The service failed to answer this request."
+            })
+            expect(line).toMatchObject({ level: "ERROR", annotations: { query: "summary_by_line", status: 500 } })
+            expect(line!.annotations["cause"]).toMatch(/^unexpected: Error: boom in the engine[\s\S]*\bat /)
+          }
+          expect(comparable(fast.response)).toEqual(comparable(app.response))
+          expect(fast.response.body.equals(app.response.body)).toBe(true)
+          const { cause: _f, ...fastLine } = fast.line!.annotations
+          const { cause: _a, ...appLine } = app.line!.annotations
+          expect(fastLine).toEqual(appLine)
+        } finally {
+          control.before = () => Effect.void
+        }
       })
     )
   })

@@ -1,0 +1,29 @@
+import * as zlib from "node:zlib"
+
+/** The content codings the service compresses bodies with. */
+export type Coding = "br" | "gzip"
+
+/**
+ * One setting for every body: cached answers (compressed once per entry, but again on every refresh, and the miss
+ * that made the entry waits for it), one-off bodies and the export's stream. Brotli 3 is faster than gzip 4 and
+ * smaller than gzip 6; the measurements are in docs/benchmark-notes.md ("Compression settings").
+ */
+const BROTLI_QUALITY = 3
+const GZIP_LEVEL = 4
+
+const brotliOptions = (sizeHint: number): zlib.BrotliOptions => ({
+  params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: sizeHint }
+})
+const GZIP_OPTIONS: zlib.ZlibOptions = { level: GZIP_LEVEL }
+
+/** `bytes` compressed with `coding` on libuv's thread pool, never on the event loop. */
+export const compress = (bytes: Uint8Array, coding: Coding): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const done = (error: Error | null, out: Buffer) => (error === null ? resolve(out) : reject(error))
+    if (coding === "br") zlib.brotliCompress(bytes, brotliOptions(bytes.length), done)
+    else zlib.gzip(bytes, GZIP_OPTIONS, done)
+  })
+
+/** A stream that compresses what goes through it with `coding` (on the thread pool, chunk by chunk). */
+export const compressor = (coding: Coding): zlib.BrotliCompress | zlib.Gzip =>
+  coding === "br" ? zlib.createBrotliCompress(brotliOptions(0)) : zlib.createGzip(GZIP_OPTIONS)
