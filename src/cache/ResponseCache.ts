@@ -82,7 +82,7 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
      * effect's `Cache` keeps a node per looked-up key in its least-recently-used list until it holds more than its
      * capacity, which this one (emptied by the mirror's evictions and invalidations) never does: after `capacity`
      * gets it is replaced by a fresh one, into which the mirror's answers are copied in the background. Answers
-     * stored meanwhile go to the fresh one, also those of lookups still running in the old one (`settle`).
+     * stored meanwhile go to the fresh one, also those of lookups still running in the old one (`storeOrDrop`).
      */
     const renewWhenDue = Effect.suspend(() => {
       if (gets < config.capacity) return Effect.void
@@ -115,7 +115,7 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
     }
 
     /** A store's `get` of `key` ended: the one that ran the lookup keeps its answer in the mirror, or drops it. */
-    const settle = (onStore: Store, key: AnswerKey, exit: Exit.Exit<CacheEntry, unknown>): Effect.Effect<void> =>
+    const storeOrDrop = (onStore: Store, key: AnswerKey, exit: Exit.Exit<CacheEntry, unknown>): Effect.Effect<void> =>
       Effect.suspend(() => {
         const computation = computations.finish(key)
         if (computation === undefined) return Effect.void
@@ -137,7 +137,7 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
       Effect.flatMap(drain, () => {
         const onStore = store
         gets++
-        const run = Effect.onExit(onStore.get(key), (exit) => settle(onStore, key, exit))
+        const run = Effect.onExit(onStore.get(key), (exit) => storeOrDrop(onStore, key, exit))
         // The error is that of the compute effects given for this key, which are all of type E.
         return Effect.flatMap(Effect.forkIn(run, scope), Fiber.join) as Effect.Effect<CacheEntry, E>
       })

@@ -47,7 +47,7 @@ export class ReferenceConnection extends Effect.Service<ReferenceConnection>()("
 
     /** Which file a failed statement tripped on: the first read branch whose table cannot be scanned. */
     const blame = (db: Database.Database, branches: Branches): DbFile => {
-      const probe = (schema: string): boolean => {
+      const scannable = (schema: string): boolean => {
         try {
           db.prepare(`SELECT ${RECORD_COLUMNS.join(", ")} FROM ${schema}.production_records LIMIT 0`).all()
           db.prepare(`SELECT count(*) FROM ${schema}.production_records`).get()
@@ -56,8 +56,8 @@ export class ReferenceConnection extends Effect.Service<ReferenceConnection>()("
           return false
         }
       }
-      if (branches.live && !probe("main")) return "live"
-      if (branches.archive && !probe(ARCHIVE_SCHEMA)) return "archive"
+      if (branches.live && !scannable("main")) return "live"
+      if (branches.archive && !scannable(ARCHIVE_SCHEMA)) return "archive"
       return "live"
     }
 
