@@ -1,0 +1,73 @@
+/**
+ * What running two query parts at once costs in the fiber runtime, apart from SQLite: each part posts a message to
+ * its own echo worker thread and waits for the reply, the two parts run by `Effect.all` (unbounded), by
+ * `Effect.raceWith` (the loser joined, or interrupted on a failure), by root fibers of `Runtime.runFork` observed
+ * from an `Effect.async` (the code `Effect.all` replaced), and one after the other. Prints each one's median
+ * µs per request over 10 rounds of 4000, alternated; `SERVICES=N` sets the size of the context (default 40).
+ *   node --import tsx scripts/halves-timing.ts
+ */
+import { Context, Effect, Exit, Fiber, FiberId, Runtime } from "effect"
+import { Worker } from "node:worker_threads"
+
+const ECHO = `const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m))`
+const echoWorker = () => new Worker(ECHO, { eval: true })
+const workers = [echoWorker(), echoWorker()]
+const part = (w: Worker) =>
+  Effect.async<number>((resume) => {
+    const on = (m: number) => resume(Effect.succeed(m))
+    w.once("message", on)
+    w.postMessage(1)
+  })
+const observedRootFibers = <A, E, R>(effects: ReadonlyArray<Effect.Effect<A, E, R>>): Effect.Effect<Array<A>, E, R> =>
+  Effect.flatMap(Effect.runtime<R>(), (runtime) =>
+    Effect.async<Array<A>, E>((resume) => {
+      const results = new Array<A>(effects.length)
+      let left = effects.length
+      const fork = Runtime.runFork(runtime)
+      const fibers = effects.map((effect) => fork(effect))
+      fibers.forEach((fiber, i) =>
+        fiber.addObserver((exit) => {
+          if (Exit.isFailure(exit)) return resume(Exit.failCause(exit.cause))
+          results[i] = exit.value
+          if (--left === 0) resume(Effect.succeed(results))
+        })
+      )
+      return Effect.sync(() => fibers.forEach((f) => f.unsafeInterruptAsFork(FiberId.none)))
+    })
+  )
+const raceBoth = <A, B, E>(a: Effect.Effect<A, E>, b: Effect.Effect<B, E>): Effect.Effect<[A, B], E> =>
+  Effect.raceWith(a, b, {
+    onSelfDone: (exit, other) =>
+      Exit.isSuccess(exit)
+        ? Effect.map(Fiber.join(other), (y) => [exit.value, y] as [A, B])
+        : Effect.zipRight(Fiber.interrupt(other), Effect.failCause(exit.cause)),
+    onOtherDone: (exit, self) =>
+      Exit.isSuccess(exit)
+        ? Effect.map(Fiber.join(self), (x) => [x, exit.value] as [A, B])
+        : Effect.zipRight(Fiber.interrupt(self), Effect.failCause(exit.cause))
+  })
+const every: Record<string, Effect.Effect<unknown>> = {
+  "Effect.all": Effect.all([part(workers[0]!), part(workers[1]!)], { concurrency: "unbounded" }),
+  runForkObserved: observedRootFibers([part(workers[0]!), part(workers[1]!)]),
+  raceWith: raceBoth(part(workers[0]!), part(workers[1]!)),
+  sequential: Effect.all([part(workers[0]!), part(workers[1]!)])
+}
+const variants = process.env.ONLY ? { [process.env.ONLY]: every[process.env.ONLY]! } : every
+const N = 4000
+const services = Array.from({ length: Number(process.env.SERVICES ?? 40) }, (_, i) =>
+  Context.GenericTag<number>(`S${i}`)
+)
+const context = services.reduce((ctx, tag, i) => Context.add(ctx, tag, i), Context.empty() as Context.Context<unknown>)
+const program = Effect.gen(function* () {
+  const res: Record<string, number[]> = {}
+  for (let round = 0; round < 10; round++)
+    for (const [name, v] of Object.entries(variants)) {
+      const t = performance.now()
+      for (let i = 0; i < N; i++) yield* Effect.annotateLogs(v, "req", String(i))
+      ;(res[name] ??= []).push(((performance.now() - t) * 1000) / N)
+    }
+  for (const [name, xs] of Object.entries(res))
+    console.log(name, xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1), "µs")
+})
+await Effect.runPromise(Effect.provide(program, context))
+workers.forEach((w) => w.terminate())
