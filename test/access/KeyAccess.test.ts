@@ -50,6 +50,13 @@ describe("API_KEYS: bearer access on both doors", () => {
             expect([target, (yield* call(port, target, `Bearer ${key}`)).status]).toEqual([target, 200])
         }
         expect((yield* call(port, DATA, `bearer ${KEYS[1]}`)).status).toBe(200)
+        const spec = JSON.parse((yield* call(port, "/openapi.json", `Bearer ${KEYS[0]}`)).text) as {
+          paths: Record<string, Record<string, { security: unknown }>>
+          components: { securitySchemes: Record<string, { type: string; scheme: string }> }
+        }
+        expect(spec.components.securitySchemes["bearer"]).toMatchObject({ type: "http", scheme: "bearer" })
+        expect(spec.paths["/health"]!["get"]!.security).toEqual([])
+        expect(spec.paths["/summary/daily"]!["get"]!.security).toEqual([{ bearer: [] }])
         expectUnauthorized(yield* call(port, "/tools/search_items", undefined, toolPost), "POST /tools/search_items")
         expect((yield* call(port, "/tools/search_items", `Bearer ${KEYS[0]}`, toolPost)).status).toBe(200)
         // An unknown path is refused before it is looked up: no key, no map of what exists.
