@@ -1,6 +1,7 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
+import { ApiKeys } from "../access/ApiKeys.js"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
@@ -44,7 +45,7 @@ const ServerLive = Layer.scoped(
     const node = yield* NodeServer
     const { host, port, shutdownGraceMs } = yield* ServerConfig
     const policy = yield* CorsConfig
-    const app = appMiddleware(policy)(yield* HttpApiBuilder.httpApp)
+    const app = appMiddleware(policy, yield* ApiKeys)(yield* HttpApiBuilder.httpApp)
     // Per-request spans cost time on the hot path and nothing here exports them.
     const handler = yield* HttpMiddleware.withTracerDisabledWhenEffect(NodeHttpServer.makeHandler(app), () => true)
     yield* node.install(handler, yield* FastPath)
@@ -68,7 +69,7 @@ const ServerLive = Layer.scoped(
  * `address` tells a test which port `PORT=0` picked.
  */
 export const HttpAppLive = ServerLive.pipe(
-  Layer.provide([ExportSlots.Default, DatabaseHealth.Default]),
+  Layer.provide([ExportSlots.Default, DatabaseHealth.Default, ApiKeys.Default]),
   Layer.provideMerge(NodeHttpServer.layerContext),
   Layer.provideMerge(NodeServer.Default)
 )
@@ -76,6 +77,7 @@ export const HttpAppLive = ServerLive.pipe(
 /** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`), with its own metrics. */
 export const HttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
+  Layer.provide(ApiKeys.Default),
   Layer.provide(Answers.Uncached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
@@ -87,6 +89,7 @@ export const HttpLive = HttpAppLive.pipe(
  */
 export const CachedHttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
+  Layer.provide(ApiKeys.Default),
   Layer.provide(Answers.Cached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
