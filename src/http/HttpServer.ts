@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
+import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
@@ -29,7 +30,8 @@ export const ServerConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers])
+  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers]),
+  Layer.provide(PlantToolkitLive)
 )
 
 /**
