@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
+import { PlantMcpLive } from "../assistant/PlantMcp.js"
 import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
@@ -30,8 +31,7 @@ export const ServerConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers]),
-  Layer.provide(PlantToolkitLive)
+  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers])
 )
 
 /**
@@ -58,9 +58,11 @@ const ServerLive = Layer.scoped(
   Layer.provide([
     HttpApiSwagger.layer({ path: "/docs" }),
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    ContractErrorsLive
+    ContractErrorsLive,
+    PlantMcpLive
   ]),
   Layer.provide(ApiLive),
+  Layer.provide(PlantToolkitLive),
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
 )
 
