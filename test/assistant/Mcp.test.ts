@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { afterAll } from "vitest"
 import { API_VERSION } from "../../src/http/Api.js"
 import { TOOLS } from "../../src/tools/ToolDefinitions.js"
-import { getJson, makeFixture, removeFixture, serverPort } from "../http/HttpTestKit.js"
+import { getJson, makeFixture, removeFixture, request, serverPort } from "../http/HttpTestKit.js"
 import { HAPPY_PATHS, argumentsOf, cachedServerLayer, withToolDefaults } from "../tools/ToolsTestKit.js"
 
 const fixture = makeFixture()
@@ -130,6 +130,17 @@ describe("POST /mcp with the official MCP client", () => {
         }
         const unknown = yield* Effect.flip(Effect.tryPromise(() => client.callTool({ name: "nope", arguments: {} })))
         expect(String(unknown.error)).toContain("nope")
+      })
+    )
+
+    it.effect("no sessions, no server-sent stream: GET and DELETE /mcp are 405, Allow: POST", () =>
+      Effect.gen(function* () {
+        const port = yield* serverPort
+        for (const method of ["GET", "DELETE"]) {
+          const response = yield* request(port, "/mcp", { method })
+          expect(response.status, method).toBe(405)
+          expect(response.headers["allow"], method).toBe("POST")
+        }
       })
     )
   })
