@@ -4,6 +4,8 @@ import { Config, Effect, Layer } from "effect"
 import { ApiKeys } from "../access/ApiKeys.js"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
+import { PlantMcpLive } from "../assistant/PlantMcp.js"
+import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
@@ -57,9 +59,11 @@ const ServerLive = Layer.scoped(
   Layer.provide([
     HttpApiSwagger.layer({ path: "/docs" }),
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    ContractErrorsLive
+    ContractErrorsLive,
+    PlantMcpLive
   ]),
   Layer.provide(ApiLive),
+  Layer.provide(PlantToolkitLive),
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
 )
 
