@@ -59,6 +59,17 @@ describe("API_KEYS: bearer access on both doors", () => {
         expect(spec.paths["/summary/daily"]!["get"]!.security).toEqual([{ bearer: [] }])
         expectUnauthorized(yield* call(port, "/tools/search_items", undefined, toolPost), "POST /tools/search_items")
         expect((yield* call(port, "/tools/search_items", `Bearer ${KEYS[0]}`, toolPost)).status).toBe(200)
+        // MCP is mounted on the app's router: the same rule holds for it.
+        const mcpPost = {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+        }
+        expectUnauthorized(yield* call(port, "/mcp", undefined, mcpPost), "POST /mcp")
+        expectUnauthorized(yield* call(port, "/mcp", "Bearer k-alpha-7f3c9f", mcpPost), "POST /mcp")
+        const listed = yield* call(port, "/mcp", `Bearer ${KEYS[1]}`, mcpPost)
+        expect(listed.status).toBe(200)
+        expect(listed.text).toContain("search_records")
         // An unknown path is refused before it is looked up: no key, no map of what exists.
         expectUnauthorized(yield* call(port, "/nope"), "/nope")
 
