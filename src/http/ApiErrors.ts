@@ -44,9 +44,23 @@ export class QueryTimedOut extends Schema.TaggedError<QueryTimedOut>()(
   HttpApiSchema.annotations({ status: 504 })
 ) {}
 
+export class ChatUnavailable extends Schema.TaggedError<ChatUnavailable>()(
+  "ChatUnavailable",
+  { code: code("chat_unavailable"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+export class UpstreamError extends Schema.TaggedError<UpstreamError>()(
+  "UpstreamError",
+  { code: code("upstream_error"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 502 })
+) {}
+
 /** What reading the database can end in, as the client sees it. */
 export type ReadFailure = Overloaded | DatabaseUnavailableError | QueryTimedOut
-export type ApiError = InvalidParameter | NotFound | ReadFailure
+/** What a chat turn can end in besides a bad request: no model, the model failed, too slow. */
+export type ChatFailure = ChatUnavailable | UpstreamError | QueryTimedOut
+export type ApiError = InvalidParameter | NotFound | ReadFailure | ChatFailure
 
 const message = Schema.String.annotations({ description: "A human-readable explanation." })
 const body = <C extends string>(value: C) => Schema.Struct({ code: Schema.Literal(value), message })
@@ -96,6 +110,19 @@ export const QueryTimedOutBody = errorBody(
   "The request's database work took too long."
 )
 
+export const ChatUnavailableBody = errorBody(
+  ChatUnavailable,
+  body("chat_unavailable"),
+  503,
+  "No upstream model is configured: set CHAT_BASE_URL and CHAT_MODEL."
+)
+export const UpstreamErrorBody = errorBody(
+  UpstreamError,
+  body("upstream_error"),
+  502,
+  "The upstream model server refused, failed or could not be reached (its HTTP status in the message)."
+)
+
 /** Seconds a client should wait before retrying an `overloaded` answer. */
 export const RETRY_AFTER_SECONDS = 1
 
@@ -106,9 +133,15 @@ const encoding = (schema: Schema.Schema.AnyNoContext) => ({
 })
 
 // The same schemas HttpApi documents in the OpenAPI: the status and the body each error is documented with.
-const ENCODINGS = [InvalidParameterBody, NotFoundBody, OverloadedBody, DatabaseUnavailableBody, QueryTimedOutBody].map(
-  encoding
-)
+const ENCODINGS = [
+  InvalidParameterBody,
+  NotFoundBody,
+  OverloadedBody,
+  DatabaseUnavailableBody,
+  QueryTimedOutBody,
+  ChatUnavailableBody,
+  UpstreamErrorBody
+].map(encoding)
 
 /** Whether `u` is an error the contract lets a client see. */
 export const isApiError = (u: unknown): u is ApiError => ENCODINGS.some((e) => e.is(u))
