@@ -229,6 +229,8 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
       )
 
     return {
+      /** Fails with `chat_unavailable` when no usable model is configured (before a stream's status is sent). */
+      available: Either.match(model, { onLeft: Effect.fail, onRight: () => Effect.void }),
       /** The assistant's answer to the conversation, with the tool calls it made. */
       reply: (conversation: ReadonlyArray<ChatMessage>): Effect.Effect<ChatReply, ChatFailure> =>
         turn(conversation, undefined),

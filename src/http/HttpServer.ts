@@ -2,6 +2,8 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
+import { ChatHandlers } from "../assistant/ChatHandlers.js"
+import { ChatLoopLive } from "../assistant/ChatLoopLive.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
@@ -29,7 +31,15 @@ export const ServerConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers])
+  Layer.provide([
+    RecordsHandlers,
+    CatalogHandlers,
+    SummaryHandlers,
+    HealthHandlers,
+    MetricsHandlers,
+    ToolsHandlers,
+    ChatHandlers.pipe(Layer.provide(ChatLoopLive))
+  ])
 )
 
 /**

@@ -158,7 +158,15 @@ export { eventually, poolGauges } from "../service/ServiceKit.js"
 
 // ---- the contract's error body ----
 
-export const ERROR_CODES = ["invalid_parameter", "not_found", "overloaded", "database_unavailable", "timeout"]
+export const ERROR_CODES = [
+  "invalid_parameter",
+  "not_found",
+  "overloaded",
+  "database_unavailable",
+  "timeout",
+  "chat_unavailable",
+  "upstream_error"
+]
 
 /**
  * Why `reply` (a 4xx or 5xx) breaks the contract's error rules, or undefined: exactly `{code, message[,

@@ -1,0 +1,205 @@
+/**
+ * `POST /chat`, `POST /v1/chat/completions` and `GET /v1/models` of the service as it runs (`AppLive` over real
+ * SQLite files, a real HTTP server), talking to the scripted model server in its own process. The numbers the
+ * assistant answers with are checked against the endpoints' own bodies; `/v1` is driven by the official
+ * `openai` client.
+ */
+import { describe, expect, layer } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
+import {
+  type Reply,
+  errorBodyProblem,
+  get,
+  jsonOf,
+  reliabilityFiles,
+  send,
+  startApp
+} from "../reliability/ReliabilityKit.js"
+import { type ScriptedModel, startScriptedModel } from "./AssistantKit.js"
+
+interface Service {
+  readonly model: ScriptedModel
+  /** Configured with the scripted model. */
+  readonly port: number
+  /** Same, with CHAT_TIMEOUT_MS=300. */
+  readonly impatient: number
+  /** No CHAT_* variables. */
+  readonly unconfigured: number
+}
+class Services extends Context.Tag("Services")<Services, Service>() {}
+
+const ServicesLive = Layer.scoped(
+  Services,
+  Effect.gen(function* () {
+    const model = yield* startScriptedModel
+    const files = yield* reliabilityFiles()
+    const chat = { CHAT_BASE_URL: model.baseUrl, CHAT_MODEL: "scripted-1" }
+    const [port, impatient, unconfigured] = yield* Effect.all(
+      [
+        startApp(files, { env: chat }),
+        startApp(files, { env: { ...chat, CHAT_TIMEOUT_MS: "300", POOL_SIZE: "1" } }),
+        startApp(files, { env: { POOL_SIZE: "1" } })
+      ],
+      { concurrency: "unbounded" }
+    )
+    return { model, port, impatient, unconfigured }
+  })
+)
+
+const postJson = (port: number, target: string, body: unknown) =>
+  Effect.orDie(
+    send(port, target, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body)
+    })
+  )
+
+const ask = (content: string, stream?: boolean) => ({
+  messages: [{ role: "user", content }],
+  ...(stream === undefined ? {} : { stream })
+})
+
+/** The events of an SSE body: `[name, data]` pairs (name "message" when unnamed). */
+const sseEvents = (text: string): ReadonlyArray<readonly [string, string]> =>
+  text
+    .split("\n\n")
+    .filter((block) => block.trim() !== "")
+    .map((block) => {
+      const lines = block.split("\n")
+      const name = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message"
+      return [name, lines.find((l) => l.startsWith("data: "))?.slice(6) ?? ""] as const
+    })
+
+/** The by-line body for a window, and the total good quantity the assistant should report from it. */
+const byLine = (port: number, from: string, to: string) =>
+  Effect.map(get(port, `/summary/by-line?from=${from}&to=${to}`), (reply) => {
+    const rows = (jsonOf(reply) as { rows: ReadonlyArray<{ good_quantity: number }> }).rows
+    return { body: reply.text, rows: rows.length, total: rows.reduce((sum, r) => sum + r.good_quantity, 0) }
+  })
+
+const expectError = (reply: Reply, status: number, code: string) => {
+  expect(reply.status).toBe(status)
+  expect(errorBodyProblem(reply)).toBeUndefined()
+  const body = jsonOf(reply) as { code: string; message: string; parameter?: string }
+  expect(body.code).toBe(code)
+  return body
+}
+
+describe("chat endpoints", () => {
+  layer(ServicesLive, { excludeTestServices: true, timeout: 120_000 })("service + scripted model", (it) => {
+    it.effect("POST /chat answers with the endpoint's numbers and lists the tool call", () =>
+      Effect.gen(function* () {
+        const { model, port } = yield* Services
+        const expected = yield* byLine(port, "2025-12-20", "2026-01-10")
+        const reply = yield* postJson(port, "/chat", ask("[e1] Good quantity from 2025-12-20 to 2026-01-10?"))
+        expect(reply.status).toBe(200)
+        expect(jsonOf(reply)).toEqual({
+          message: {
+            role: "assistant",
+            content: `Good quantity 2025-12-20 to 2026-01-10: ${expected.total} units over ${expected.rows} lines.`
+          },
+          tool_calls: [
+            { name: "get_summary_by_line", arguments: { from: "2025-12-20", to: "2026-01-10" }, rows: expected.rows }
+          ]
+        })
+        const [first, second] = yield* model.requests("[e1]")
+        const tools = jsonOf(yield* get(port, "/tools")) as ReadonlyArray<{ name: string; description: string }>
+        expect(first?.tools?.map((t) => [t.function.name, t.function.description])).toEqual(
+          tools.map((t) => [t.name, t.description])
+        )
+        const system = first?.messages[0]?.content ?? ""
+        expect(system).toContain(`Today is ${new Date().toISOString().slice(0, 10)}`)
+        expect(system).toContain("from 2025-10-01 to 2026-03-31")
+        expect(system).toContain("2026-01-01 (the cutover date)")
+        expect(second?.messages[3]).toMatchObject({ role: "tool", content: expected.body })
+      })
+    )
+
+    it.effect("stream: tool_call, then deltas that join to the same text, then done", () =>
+      Effect.gen(function* () {
+        const { port } = yield* Services
+        const question = "Good quantity from 2026-02-01 to 2026-02-28?"
+        const whole = jsonOf(yield* postJson(port, "/chat", ask(`[e2] ${question}`))) as {
+          message: { content: string }
+          tool_calls: unknown
+        }
+        const reply = yield* postJson(port, "/chat", ask(`[e2s] ${question}`, true))
+        expect(reply.status).toBe(200)
+        expect(reply.headers["content-type"]).toBe("text/event-stream")
+        const events = sseEvents(reply.text)
+        expect(events[0]).toEqual(["tool_call", JSON.stringify((whole.tool_calls as Array<unknown>)[0])])
+        const deltas = events.filter(([name]) => name === "delta")
+        expect(deltas.length).toBeGreaterThan(1)
+        expect(deltas.map(([, data]) => (JSON.parse(data) as { content: string }).content).join("")).toBe(
+          whole.message.content
+        )
+        expect(events.at(-1)).toEqual(["done", JSON.stringify(whole)])
+      })
+    )
+
+    it.effect("a bad tool argument goes back to the model; the chat still answers 200", () =>
+      Effect.gen(function* () {
+        const { model, port } = yield* Services
+        const reply = yield* postJson(
+          port,
+          "/chat",
+          ask("[e3] [bad argument] Good quantity from 2026-01-01 to 2026-01-02?")
+        )
+        expect(reply.status).toBe(200)
+        const body = jsonOf(reply) as { message: { content: string }; tool_calls: ReadonlyArray<unknown> }
+        expect(body.message.content).toMatch(/^The tool reported an error: .*from/)
+        expect(body.tool_calls).toEqual([
+          { name: "get_summary_by_line", arguments: { from: "last spring", to: "2026-01-02" } }
+        ])
+        const sent = (yield* model.requests("[e3]"))[1]?.messages[3]?.content ?? ""
+        expect(JSON.parse(sent)).toEqual({ error: expect.stringContaining("from") })
+      })
+    )
+
+    it.effect("errors: 400 naming the field, 502 naming the upstream status, 503 unconfigured, 504 too slow", () =>
+      Effect.gen(function* () {
+        const { impatient, port, unconfigured } = yield* Services
+        const badRole = yield* postJson(port, "/chat", {
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "robot", content: "beep" }
+          ]
+        })
+        expect(expectError(badRole, 400, "invalid_parameter").parameter).toBe("messages[1].role")
+        const noContent = yield* postJson(port, "/chat", { messages: [{ role: "user" }] })
+        expect(expectError(noContent, 400, "invalid_parameter").parameter).toBe("messages[0].content")
+        expect(expectError(yield* postJson(port, "/chat", "not json"), 400, "invalid_parameter").parameter).toBe("body")
+        expect(expectError(yield* postJson(port, "/chat", { messages: [] }), 400, "invalid_parameter").parameter).toBe(
+          "messages"
+        )
+        const failed = expectError(yield* postJson(port, "/chat", ask("[e4] [fail 500] hi")), 502, "upstream_error")
+        expect(failed.message).toContain("500")
+        const off = expectError(yield* postJson(unconfigured, "/chat", ask("hi")), 503, "chat_unavailable")
+        expect(off.message).toMatch(/CHAT_BASE_URL.*CHAT_MODEL/)
+        const offStream = expectError(yield* postJson(unconfigured, "/chat", ask("hi", true)), 503, "chat_unavailable")
+        expect(offStream.message).toBe(off.message)
+        expectError(yield* postJson(impatient, "/chat", ask("[e4] [slow] hi")), 504, "timeout")
+      })
+    )
+
+    it.effect("max tool rounds: the final answer comes from a round without tools", () =>
+      Effect.gen(function* () {
+        const { model, port } = yield* Services
+        const reply = yield* postJson(port, "/chat", ask("[e5] [loop] Good quantity from 2026-01-01 to 2026-01-02?"))
+        const body = jsonOf(reply) as { message: { content: string }; tool_calls: ReadonlyArray<unknown> }
+        expect(body.tool_calls).toHaveLength(6)
+        expect(body.message.content).toBe("Stopped after 6 tool results.")
+        expect((yield* model.requests("[e5]")).map((r) => (r.tools ?? []).length > 0)).toEqual([
+          true,
+          true,
+          true,
+          true,
+          true,
+          true,
+          false
+        ])
+      })
+    )
+  })
+})
