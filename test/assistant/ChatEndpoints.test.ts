@@ -6,6 +6,7 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
+import OpenAI from "openai"
 import {
   type Reply,
   errorBodyProblem,
@@ -199,6 +200,84 @@ describe("chat endpoints", () => {
           true,
           false
         ])
+      })
+    )
+
+    it.effect("/v1 through the official openai client: models, completion, stream, and a model it does not list", () =>
+      Effect.gen(function* () {
+        const { port } = yield* Services
+        const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused", maxRetries: 0 })
+        const models = yield* Effect.promise(() => client.models.list())
+        expect(models.data.map((m) => [m.id, m.object, m.owned_by])).toEqual([
+          ["production-analytics", "model", "production-analytics"]
+        ])
+        const expected = yield* byLine(port, "2026-03-01", "2026-03-15")
+        const question = "Good quantity from 2026-03-01 to 2026-03-15?"
+        const completion = yield* Effect.promise(() =>
+          client.chat.completions.create({
+            model: "production-analytics",
+            messages: [{ role: "user", content: `[v1] ${question}` }]
+          })
+        )
+        const text = `Good quantity 2026-03-01 to 2026-03-15: ${expected.total} units over ${expected.rows} lines.`
+        expect(completion.object).toBe("chat.completion")
+        expect(completion.model).toBe("production-analytics")
+        expect(completion.choices).toEqual([
+          { index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }
+        ])
+        expect(completion.usage).toEqual({ prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 })
+        const stream = yield* Effect.promise(() =>
+          client.chat.completions.create({
+            model: "production-analytics",
+            messages: [{ role: "user", content: `[v1s] ${question}` }],
+            stream: true
+          })
+        )
+        const chunks = yield* Effect.promise(async () => {
+          const all: Array<OpenAI.Chat.Completions.ChatCompletionChunk> = []
+          for await (const chunk of stream) all.push(chunk)
+          return all
+        })
+        expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === chunks[0]?.id)).toBe(true)
+        expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe(text)
+        expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop")
+        const unknown = yield* Effect.promise(() =>
+          client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }).then(
+            () => undefined,
+            (error: unknown) => error
+          )
+        )
+        expect(unknown).toBeInstanceOf(OpenAI.BadRequestError)
+        // api.md: /v1 errors are the API's `{code, message}`; the client finds no OpenAI `error` in it.
+        expect((unknown as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400)
+      })
+    )
+
+    it.effect("/v1 stream ends with data: [DONE]; errors before the stream are the API's JSON errors", () =>
+      Effect.gen(function* () {
+        const { port, unconfigured } = yield* Services
+        const body = (content: string, stream: boolean) => ({
+          model: "production-analytics",
+          messages: [{ role: "user", content }],
+          stream
+        })
+        const reply = yield* postJson(port, "/v1/chat/completions", body("[v2] hello", true))
+        expect(reply.headers["content-type"]).toBe("text/event-stream")
+        expect(reply.text.endsWith("data: [DONE]\n\n")).toBe(true)
+        const off = yield* postJson(unconfigured, "/v1/chat/completions", body("hello", false))
+        expect(expectError(off, 503, "chat_unavailable").message).toMatch(/CHAT_BASE_URL.*CHAT_MODEL/)
+        const upstream = yield* postJson(port, "/v1/chat/completions", body("[v2] [fail 500] hello", false))
+        expect(expectError(upstream, 502, "upstream_error").message).toContain("500")
+        const tool = yield* postJson(port, "/v1/chat/completions", {
+          model: "production-analytics",
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "tool", content: "{}", tool_call_id: "x" }
+          ]
+        })
+        expect(expectError(tool, 400, "invalid_parameter").parameter).toBe("messages[1].role")
+        const model = yield* postJson(port, "/v1/chat/completions", { ...body("hi", false), model: "gpt-4o" })
+        expect(expectError(model, 400, "invalid_parameter")).toMatchObject({ parameter: "model" })
       })
     )
   })
