@@ -151,6 +151,9 @@ export class HealthGroup extends HttpApiGroup.make("health")
   )
   .annotate(OpenApi.Description, "Service health.") {}
 
+/** The contract's version: the OpenAPI document's and the MCP server's. */
+export const API_VERSION = "1.0.0"
+
 export class Api extends HttpApi.make("production-analytics")
   .add(RecordsGroup)
   .add(CatalogGroup)
@@ -160,7 +163,7 @@ export class Api extends HttpApi.make("production-analytics")
   .add(ToolsGroup)
   .add(ChatGroup)
   .annotate(OpenApi.Title, "Production analytics API")
-  .annotate(OpenApi.Version, "1.0.0")
+  .annotate(OpenApi.Version, API_VERSION)
   .annotate(OpenApi.Transform, withoutDecodeError)
   .annotate(
     OpenApi.Description,

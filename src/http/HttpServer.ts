@@ -5,6 +5,8 @@ import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ChatHandlers } from "../assistant/ChatHandlers.js"
 import { ChatLoopLive } from "../assistant/ChatLoopLive.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
+import { PlantMcpLive } from "../assistant/PlantMcp.js"
+import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { ChangeDetector } from "../changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
@@ -66,9 +68,11 @@ const ServerLive = Layer.scoped(
   Layer.provide([
     HttpApiSwagger.layer({ path: "/docs" }),
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    ContractErrorsLive
+    ContractErrorsLive,
+    PlantMcpLive
   ]),
   Layer.provide(ApiLive),
+  Layer.provide(PlantToolkitLive),
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
 )
 

@@ -126,10 +126,3 @@ export const TOOLS: ReadonlyArray<Tool> = [
       "the line_code filter of the other tools."
   )
 ]
-
-export const toolNamed = (name: string): Tool | undefined => TOOLS.find((t) => t.name === name)
-
-/** The `GET /tools` body, built once: definitions only (no endpoint, no defaults). */
-export const TOOLS_JSON: string = JSON.stringify(
-  TOOLS.map(({ name, description, parameters }): ToolDefinition => ({ name, description, parameters }))
-)

@@ -1,12 +1,11 @@
 import { HttpApiBuilder, HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { AiError } from "@effect/ai"
 import { Effect, Option } from "effect"
-import { Answers } from "../http/Answers.js"
+import { PlantToolkit, TOOL_DEFINITIONS_JSON, isQueryAnswer } from "../assistant/PlantToolkit.js"
 import { Api } from "../http/Api.js"
-import { InvalidParameter, NotFound, fromReadError } from "../http/ApiErrors.js"
-import { today } from "../http/RequestDecoding.js"
-import { QueryMetrics } from "../metrics/QueryMetrics.js"
-import { decodeCall, parseArguments } from "./ToolCall.js"
-import { TOOLS, TOOLS_JSON, toolNamed } from "./ToolDefinitions.js"
+import { InvalidParameter, NotFound } from "../http/ApiErrors.js"
+import { parseArguments } from "./ToolCall.js"
+import { TOOLS } from "./ToolDefinitions.js"
 
 /** Arguments are a few short strings; anything much larger is a mistake, not a query. */
 const MAX_BODY_BYTES = 64 * 1024
@@ -38,29 +37,24 @@ const unknownTool = (name: string): NotFound =>
       `The tools are ${TOOLS.map((t) => t.name).join(", ")} (see GET /tools).`
   })
 
+/** The toolkit over HTTP: its definitions, and its handlers (`toolkit.handle`, as MCP and the chat call them). */
 export const ToolsHandlers = HttpApiBuilder.group(Api, "tools", (handlers) =>
   Effect.gen(function* () {
-    const answers = yield* Answers
-    const metrics = yield* QueryMetrics
+    const toolkit = yield* PlantToolkit
     return handlers
-      .handle("list", () => Effect.succeed(HttpServerResponse.text(TOOLS_JSON, { contentType: "application/json" })))
+      .handle("list", () =>
+        Effect.succeed(HttpServerResponse.text(TOOL_DEFINITIONS_JSON, { contentType: "application/json" }))
+      )
       .handle("call", ({ path, request }) =>
         Effect.gen(function* () {
-          const started = performance.now()
-          const tool = toolNamed(path.name)
-          if (tool === undefined) return yield* unknownTool(path.name)
+          if (!Object.hasOwn(toolkit.tools, path.name)) return yield* unknownTool(path.name)
           const args = yield* parseArguments(yield* readBody(request))
-          const query = yield* decodeCall(tool, args, yield* today)
-          // Through `Answers` (the response cache), never the engine; counted under the endpoint's query name.
-          const answer = yield* Effect.catchAll(answers.answer(query), fromReadError)
-          metrics.recordSync(query._tag, {
-            durationMs: performance.now() - started,
-            rows: answer.rows,
-            outcome: answer.cache
-          })
-          return HttpServerResponse.uint8Array(Buffer.concat([RESULT_OPEN, answer.body.bytes, RESULT_CLOSE]), {
+          // The toolkit's own failures (a result its schema refuses) are bugs, not answers.
+          const { result } = yield* toolkit.handle(path.name, args).pipe(Effect.catchIf(AiError.isAiError, Effect.die))
+          if (!isQueryAnswer(result)) return yield* Effect.die(result)
+          return HttpServerResponse.uint8Array(Buffer.concat([RESULT_OPEN, result.body.bytes, RESULT_CLOSE]), {
             contentType: "application/json",
-            headers: { "cache-control": "no-store", "x-cache": answer.cache }
+            headers: { "cache-control": "no-store", "x-cache": result.cache }
           })
         })
       )

@@ -15,7 +15,7 @@ import {
   serverPort
 } from "../http/HttpTestKit.js"
 import { BAD_ARGUMENTS } from "./BadArguments.js"
-import { HAPPY_PATHS, argumentsOf, callTool, post } from "./ToolsTestKit.js"
+import { HAPPY_PATHS, argumentsOf, withToolDefaults, callTool, post } from "./ToolsTestKit.js"
 
 const fixture = makeFixture()
 afterAll(() => removeFixture(fixture))
@@ -24,13 +24,6 @@ const control = makeEngineControl()
 interface Page {
   readonly rows: ReadonlyArray<ApiRecord>
   readonly next_cursor: string | null
-}
-
-/** The endpoint's query string for a tool's arguments: the tool's own defaults made explicit. */
-const withToolDefaults = (search: string, defaults: Readonly<Record<string, string>>): string => {
-  const params = new URLSearchParams(search)
-  for (const [name, value] of Object.entries(defaults)) if (!params.has(name)) params.set(name, value)
-  return params.toString()
 }
 
 const expectBadArguments = (port: number, tool: string, args: unknown, parameter: string | undefined) =>

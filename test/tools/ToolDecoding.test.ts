@@ -3,13 +3,13 @@ import { Either } from "effect"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { decodeParams } from "../../src/http/QueryParams.js"
 import { decodeCall, parseArguments } from "../../src/tools/ToolCall.js"
-import { TOOLS, type Tool, toolNamed } from "../../src/tools/ToolDefinitions.js"
+import { TOOLS, type Tool } from "../../src/tools/ToolDefinitions.js"
 import { BAD_ARGUMENTS } from "./BadArguments.js"
 import { HAPPY_PATHS, argumentsOf } from "./ToolsTestKit.js"
 
 const TODAY = "2026-02-10" as IsoDate
 
-const tool = (name: string): Tool => toolNamed(name) ?? expect.unreachable(`no tool ${name}`)
+const tool = (name: string): Tool => TOOLS.find((t) => t.name === name) ?? expect.unreachable(`no tool ${name}`)
 
 const decodeBody = (name: string, body: string) =>
   Either.flatMap(parseArguments(body), (args) => decodeCall(tool(name), args, TODAY))

@@ -119,6 +119,13 @@ export const argumentsOf = (search: string, parameters: ParametersSchema): Recor
   return args
 }
 
+/** The endpoint's query string for a tool's arguments: the tool's own defaults made explicit. */
+export const withToolDefaults = (search: string, defaults: Readonly<Record<string, string>>): string => {
+  const params = new URLSearchParams(search)
+  for (const [name, value] of Object.entries(defaults)) if (!params.has(name)) params.set(name, value)
+  return params.toString()
+}
+
 /** Engine runs by query name, counted below the cache. */
 export interface EngineLog {
   readonly runs: Array<Query["_tag"]>
