@@ -105,9 +105,12 @@ describe("chat endpoints", () => {
           ]
         })
         const [first, second] = yield* model.requests("[e1]")
-        const tools = jsonOf(yield* get(port, "/tools")) as ReadonlyArray<{ name: string; description: string }>
-        expect(first?.tools?.map((t) => [t.function.name, t.function.description])).toEqual(
-          tools.map((t) => [t.name, t.description])
+        // Every tool of GET /tools, as an OpenAI function with the same name, description and JSON Schema.
+        expect(first?.tools).toEqual(
+          (jsonOf(yield* get(port, "/tools")) as ReadonlyArray<unknown>).map((tool) => ({
+            type: "function",
+            function: tool
+          }))
         )
         const system = first?.messages[0]?.content ?? ""
         expect(system).toContain(`Today is ${new Date().toISOString().slice(0, 10)}`)
