@@ -1,6 +1,13 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { JSONSchema, Schema } from "effect"
-import { ChatUnavailableBody, InvalidParameterBody, QueryTimedOutBody, UpstreamErrorBody } from "../http/ApiErrors.js"
+import {
+  ChatUnavailableBody,
+  ForbiddenBody,
+  InvalidParameterBody,
+  QueryTimedOutBody,
+  RateLimitedBody,
+  UpstreamErrorBody
+} from "../http/ApiErrors.js"
 
 /**
  * `POST /chat`, `POST /v1/chat/completions` and `GET /v1/models` as an HttpApi group. The request bodies are
@@ -72,12 +79,16 @@ export class ChatGroup extends HttpApiGroup.make("chat")
   .add(
     HttpApiEndpoint.post("chat", "/chat")
       .addSuccess(ChatAnswer)
+      .addError(ForbiddenBody)
+      .addError(RateLimitedBody)
       .annotate(OpenApi.Summary, "Asks the plant assistant; it answers from tool calls on the data")
       .annotate(OpenApi.Transform, documentBody(ChatBody))
   )
   .add(
     HttpApiEndpoint.post("completions", "/v1/chat/completions")
       .addSuccess(Completion)
+      .addError(ForbiddenBody)
+      .addError(RateLimitedBody)
       .annotate(OpenApi.Summary, "The assistant as an OpenAI-compatible chat model")
       .annotate(OpenApi.Transform, documentBody(CompletionsBody))
   )

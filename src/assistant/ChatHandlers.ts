@@ -1,5 +1,6 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect } from "effect"
+import { ChatAccess } from "../access/ChatAccess.js"
 import { Api } from "../http/Api.js"
 import type { ChatFailure } from "../http/ApiErrors.js"
 import { type SseEncoding, chatAnswer, chatEncoding, sseEvent, sseResponse } from "./ChatEvents.js"
@@ -45,12 +46,14 @@ const completionChunks = (id: string, created: number, model: string): SseEncodi
 export const ChatHandlers = HttpApiBuilder.group(Api, "chat", (handlers) =>
   Effect.gen(function* () {
     const loop = yield* ChatLoop
+    const access = yield* ChatAccess
     const started = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const models = [loop.modelAlias]
 
     return handlers
       .handle("chat", ({ request }) =>
         Effect.gen(function* () {
+          yield* access.admit(request)
           const chat = yield* decodeChatRequest(yield* readJsonObject(request))
           yield* loop.available
           if (chat.stream) return sseResponse((emit) => loop.replyStreaming(chat.messages, emit), chatEncoding)
@@ -59,6 +62,7 @@ export const ChatHandlers = HttpApiBuilder.group(Api, "chat", (handlers) =>
       )
       .handle("completions", ({ request }) =>
         Effect.gen(function* () {
+          yield* access.admit(request)
           const chat = yield* decodeCompletionsRequest(yield* readJsonObject(request), models)
           yield* loop.available
           const id = `chatcmpl-${crypto.randomUUID()}`

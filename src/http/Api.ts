@@ -4,7 +4,7 @@ import { ApiRecord } from "../domain/ProductionRecord.js"
 import { HealthReport } from "../health/DatabaseHealth.js"
 import { ChatGroup } from "../assistant/ChatApi.js"
 import { ToolsGroup } from "../tools/ToolsApi.js"
-import { documented, withoutDecodeError } from "./ApiDocs.js"
+import { documented, withBearerAccess, withoutDecodeError } from "./ApiDocs.js"
 import { DatabaseUnavailableBody, InvalidParameterBody, OverloadedBody, QueryTimedOutBody } from "./ApiErrors.js"
 import { MetricsGroup } from "./MetricsApi.js"
 import {
@@ -164,7 +164,7 @@ export class Api extends HttpApi.make("production-analytics")
   .add(ChatGroup)
   .annotate(OpenApi.Title, "Production analytics API")
   .annotate(OpenApi.Version, API_VERSION)
-  .annotate(OpenApi.Transform, withoutDecodeError)
+  .annotate(OpenApi.Transform, (spec) => withBearerAccess(withoutDecodeError(spec)))
   .annotate(
     OpenApi.Description,
     "Production records over a live and an archive SQLite file. Every error is JSON `{code, message}` " +

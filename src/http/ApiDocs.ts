@@ -98,3 +98,30 @@ export const withoutDecodeError = (input: Record<string, unknown>): Record<strin
   for (const name of ["HttpApiDecodeError", "Issue", "PropertyKey"]) delete spec.components.schemas[name]
   return spec
 }
+
+const BEARER: OpenApi.OpenAPISecurityScheme = {
+  type: "http",
+  scheme: "bearer",
+  description:
+    "Only when the service runs with `API_KEYS`: one of those keys as `Authorization: Bearer <key>`, else 401 " +
+    "`unauthorized` (with `WWW-Authenticate: Bearer`). `/health` and CORS preflights never need one."
+}
+
+/**
+ * `API_KEYS` access, documented: the bearer scheme on every operation but `/health`. It is enforced around the
+ * whole app and on the fast path (`ApiKeys`), not by an HttpApi middleware, so the document gets it here.
+ */
+export const withBearerAccess = (input: Record<string, unknown>): Record<string, unknown> => {
+  const spec = structuredClone(input) as {
+    paths: Record<string, Record<string, { security?: Array<OpenApi.OpenAPISecurityRequirement> }>>
+    components: { securitySchemes?: Record<string, OpenApi.OpenAPISecurityScheme> }
+    security?: Array<OpenApi.OpenAPISecurityRequirement>
+  }
+  spec.components.securitySchemes = { ...spec.components.securitySchemes, bearer: BEARER }
+  spec.security = [{ bearer: [] }]
+  // Every operation carries its own (empty) list, which would override the document's.
+  for (const [path, operations] of Object.entries(spec.paths)) {
+    for (const operation of Object.values(operations)) operation.security = path === "/health" ? [] : [{ bearer: [] }]
+  }
+  return spec
+}

@@ -8,6 +8,9 @@ import { type Reply, jsonReply } from "./Reply.js"
  * `_tag`, so the body is exactly `{"code","message"}` (and `"parameter"` for a 400 about one parameter).
  */
 
+/** Seconds a client should wait before retrying an `overloaded` answer. */
+export const RETRY_AFTER_SECONDS = 1
+
 const code = <C extends string>(value: C) =>
   Schema.Literal(value).pipe(
     Schema.propertySignature,
@@ -56,11 +59,36 @@ export class UpstreamError extends Schema.TaggedError<UpstreamError>()(
   HttpApiSchema.annotations({ status: 502 })
 ) {}
 
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { code: code("unauthorized"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { code: code("forbidden"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {}
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  {
+    code: code("rate_limited"),
+    message: Schema.String,
+    // Sent as `Retry-After`, not in the body.
+    retryAfterSeconds: Schema.optionalWith(Schema.Int, { default: () => RETRY_AFTER_SECONDS })
+  },
+  HttpApiSchema.annotations({ status: 429 })
+) {}
+
 /** What reading the database can end in, as the client sees it. */
 export type ReadFailure = Overloaded | DatabaseUnavailableError | QueryTimedOut
 /** What a chat turn can end in besides a bad request: no model, the model failed, too slow. */
 export type ChatFailure = ChatUnavailable | UpstreamError | QueryTimedOut
-export type ApiError = InvalidParameter | NotFound | ReadFailure | ChatFailure
+/** What the access rules refuse with. */
+export type AccessFailure = Unauthorized | Forbidden | RateLimited
+export type ApiError = InvalidParameter | NotFound | ReadFailure | ChatFailure | AccessFailure
 
 const message = Schema.String.annotations({ description: "A human-readable explanation." })
 const body = <C extends string>(value: C) => Schema.Struct({ code: Schema.Literal(value), message })
@@ -122,9 +150,24 @@ export const UpstreamErrorBody = errorBody(
   502,
   "The upstream model server refused, failed or could not be reached (its HTTP status in the message)."
 )
-
-/** Seconds a client should wait before retrying an `overloaded` answer. */
-export const RETRY_AFTER_SECONDS = 1
+export const UnauthorizedBody = errorBody(
+  Unauthorized,
+  body("unauthorized"),
+  401,
+  "`API_KEYS` is set and the request has no `Authorization: Bearer <key>` with one of them (see `WWW-Authenticate`)."
+)
+export const ForbiddenBody = errorBody(
+  Forbidden,
+  body("forbidden"),
+  403,
+  "Chat without `API_KEYS` on a non-loopback `HOST`: chat spends money upstream."
+)
+export const RateLimitedBody = errorBody(
+  RateLimited,
+  body("rate_limited"),
+  429,
+  "More chat calls than `CHAT_RATE_PER_MINUTE` for this key or address (see `Retry-After`)."
+)
 
 const encoding = (schema: Schema.Schema.AnyNoContext) => ({
   is: Schema.is(Schema.typeSchema(schema)),
@@ -140,7 +183,10 @@ const ENCODINGS = [
   DatabaseUnavailableBody,
   QueryTimedOutBody,
   ChatUnavailableBody,
-  UpstreamErrorBody
+  UpstreamErrorBody,
+  UnauthorizedBody,
+  ForbiddenBody,
+  RateLimitedBody
 ].map(encoding)
 
 /** Whether `u` is an error the contract lets a client see. */
@@ -148,12 +194,15 @@ export const isApiError = (u: unknown): u is ApiError => ENCODINGS.some((e) => e
 
 /**
  * The contract's reply to an error a client may see: its status, `{code, message[, parameter]}` and, for
- * `overloaded`, `Retry-After`. The fast path and the app (an HttpApi middleware) both answer through it.
+ * `overloaded` and `rate_limited`, `Retry-After`; for `unauthorized`, `WWW-Authenticate`. The fast path and the
+ * app (an HttpApi middleware) both answer through it.
  */
 export const errorReply = (error: ApiError): Reply => {
   const { encode, status } = ENCODINGS.find((e) => e.is(error))!
   const headers: Record<string, string> = {}
   if (error._tag === "Overloaded") headers["retry-after"] = String(RETRY_AFTER_SECONDS)
+  if (error._tag === "RateLimited") headers["retry-after"] = String(error.retryAfterSeconds)
+  if (error._tag === "Unauthorized") headers["www-authenticate"] = "Bearer"
   return jsonReply(status, headers, Buffer.from(JSON.stringify(encode(error))))
 }
 

@@ -1,5 +1,12 @@
-import { HttpApiBuilder, type HttpApp, HttpServerError, type HttpServerResponse } from "@effect/platform"
+import {
+  HttpApiBuilder,
+  type HttpApp,
+  HttpServerError,
+  HttpServerRequest,
+  type HttpServerResponse
+} from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+import type { ApiKeys } from "../access/ApiKeys.js"
 import { type ApiError, NotFound, errorReply, isApiError, noteCause } from "./ApiErrors.js"
 import { compression } from "./Compression.js"
 import { type CorsPolicy, cors } from "./Cors.js"
@@ -48,8 +55,27 @@ export const contractFailures = <E, R>(
 ): HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, never, R> =>
   Effect.catchAllCause(app, (cause) => Effect.map(replyToFailure(cause), toHttpResponse))
 
-/** Everything around the HttpApi app, outermost last: compression sees the final headers and body. */
+/**
+ * `API_KEYS` over every route of the app, those outside the HttpApi (`/docs`, `/openapi.json`, routes added
+ * through `HttpApiBuilder.Router`) included: a request the keys refuse gets the 401 the fast path sends.
+ */
+export const requireKey =
+  (keys: ApiKeys) =>
+  <E, R>(
+    app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>
+  ): HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+    keys.required
+      ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          const refusal = keys.refusal(request)
+          return refusal === undefined ? app : Effect.succeed(toHttpResponse(errorReply(refusal)))
+        })
+      : app
+
+/**
+ * Everything around the HttpApi app, outermost last: CORS answers preflights before the key check and marks its
+ * 401s; compression sees the final headers and body.
+ */
 export const appMiddleware =
-  (policy: CorsPolicy) =>
+  (policy: CorsPolicy, keys: ApiKeys) =>
   <E, R>(app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>) =>
-    compression(cors(policy)(logErrors(contractFailures(app))))
+    compression(cors(policy)(logErrors(requireKey(keys)(contractFailures(app)))))

@@ -1,6 +1,8 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
+import { ApiKeys } from "../access/ApiKeys.js"
+import { ChatAccess } from "../access/ChatAccess.js"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ChatHandlers } from "../assistant/ChatHandlers.js"
 import { ChatLoopLive } from "../assistant/ChatLoopLive.js"
@@ -40,7 +42,7 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
     HealthHandlers,
     MetricsHandlers,
     ToolsHandlers,
-    ChatHandlers.pipe(Layer.provide(ChatLoopLive))
+    ChatHandlers.pipe(Layer.provide([ChatLoopLive, ChatAccess.Default]))
   ])
 )
 
@@ -56,7 +58,7 @@ const ServerLive = Layer.scoped(
     const node = yield* NodeServer
     const { host, port, shutdownGraceMs } = yield* ServerConfig
     const policy = yield* CorsConfig
-    const app = appMiddleware(policy)(yield* HttpApiBuilder.httpApp)
+    const app = appMiddleware(policy, yield* ApiKeys)(yield* HttpApiBuilder.httpApp)
     // Per-request spans cost time on the hot path and nothing here exports them.
     const handler = yield* HttpMiddleware.withTracerDisabledWhenEffect(NodeHttpServer.makeHandler(app), () => true)
     yield* node.install(handler, yield* FastPath)
@@ -82,7 +84,7 @@ const ServerLive = Layer.scoped(
  * `address` tells a test which port `PORT=0` picked.
  */
 export const HttpAppLive = ServerLive.pipe(
-  Layer.provide([ExportSlots.Default, DatabaseHealth.Default]),
+  Layer.provide([ExportSlots.Default, DatabaseHealth.Default, ApiKeys.Default]),
   Layer.provideMerge(NodeHttpServer.layerContext),
   Layer.provideMerge(NodeServer.Default)
 )
@@ -90,6 +92,7 @@ export const HttpAppLive = ServerLive.pipe(
 /** `HttpAppLive` answering every query from the engine (`X-Cache: MISS`), with its own metrics. */
 export const HttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
+  Layer.provide(ApiKeys.Default),
   Layer.provide(Answers.Uncached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
@@ -101,6 +104,7 @@ export const HttpLive = HttpAppLive.pipe(
  */
 export const CachedHttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
+  Layer.provide(ApiKeys.Default),
   Layer.provide(Answers.Cached),
   Layer.provideMerge(ChangeDetector.Default),
   Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))

@@ -1,8 +1,10 @@
 import type * as Http from "node:http"
 import { Effect, Exit, Layer, Runtime } from "effect"
+import { ApiKeys } from "../access/ApiKeys.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
+import { errorReply } from "./ApiErrors.js"
 import { replyToFailure } from "./AppMiddleware.js"
 import { CorsConfig } from "./Cors.js"
 import { logErrorAnswer } from "./ErrorLog.js"
@@ -19,8 +21,8 @@ import { pathOf } from "./RequestDecoding.js"
  * middleware and response encoding, which would cost a cache hit most of its time (docs/architecture.md, "The
  * request path"). A cached answer for the exact URL is sent without a fiber (a stale one has its refresh forked;
  * a coding not compressed yet is compressed once, off the event loop). Any other request of those endpoints runs
- * one fiber and gets its answer or its contract error from it. CORS requests, other methods and paths go on to
- * the Effect app.
+ * one fiber and gets its answer or its contract error from it. With `API_KEYS` set, the key is checked first
+ * (`ApiKeys`, as the app does). CORS requests, other methods and paths go on to the Effect app.
  */
 export const QueryFastPathLive = Layer.effect(
   FastPath,
@@ -29,6 +31,7 @@ export const QueryFastPathLive = Layer.effect(
     const metrics = yield* QueryMetrics
     const answers = yield* Answers
     const cors = yield* CorsConfig
+    const keys = yield* ApiKeys
     // The edge of the runtime: its clock (the one the cache and TestClock use) and its fibers, read and started
     // from a plain listener.
     const clock = yield* Effect.clock
@@ -47,6 +50,12 @@ export const QueryFastPathLive = Layer.effect(
       const endpoint = queryEndpointAt(pathOf(url))
       if (endpoint === undefined) return next()
       if (cors._tag !== "Off" && request.headers.origin !== undefined) return next()
+      const refusal = keys.refusal(request)
+      if (refusal !== undefined) {
+        const reply = errorReply(refusal)
+        writeReply(response, reply)
+        return void runFork(logErrorAnswer({ method: "GET", url }, reply.status, reply.body))
+      }
       const started = performance.now()
       const found = cache.serveUrl(url, clock.unsafeCurrentTimeMillis())
       if (found !== undefined) {

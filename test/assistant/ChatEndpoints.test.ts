@@ -22,8 +22,10 @@ interface Service {
   readonly model: ScriptedModel
   /** Configured with the scripted model. */
   readonly port: number
-  /** Same, with CHAT_TIMEOUT_MS=300. */
+  /** Same, with CHAT_TIMEOUT_MS=300 and CHAT_RATE_PER_MINUTE=3. */
   readonly impatient: number
+  /** Same, listening on HOST=0.0.0.0 without API_KEYS. */
+  readonly exposed: number
   /** No CHAT_* variables. */
   readonly unconfigured: number
 }
@@ -35,15 +37,16 @@ const ServicesLive = Layer.scoped(
     const model = yield* startScriptedModel
     const files = yield* reliabilityFiles()
     const chat = { CHAT_BASE_URL: model.baseUrl, CHAT_MODEL: "scripted-1" }
-    const [port, impatient, unconfigured] = yield* Effect.all(
+    const [port, impatient, exposed, unconfigured] = yield* Effect.all(
       [
         startApp(files, { env: chat }),
-        startApp(files, { env: { ...chat, CHAT_TIMEOUT_MS: "300", POOL_SIZE: "1" } }),
+        startApp(files, { env: { ...chat, CHAT_TIMEOUT_MS: "300", CHAT_RATE_PER_MINUTE: "3", POOL_SIZE: "1" } }),
+        startApp(files, { env: { ...chat, HOST: "0.0.0.0", POOL_SIZE: "1" } }),
         startApp(files, { env: { POOL_SIZE: "1" } })
       ],
       { concurrency: "unbounded" }
     )
-    return { model, port, impatient, unconfigured }
+    return { model, port, impatient, exposed, unconfigured }
   })
 )
 
@@ -281,6 +284,22 @@ describe("chat endpoints", () => {
         expect(expectError(tool, 400, "invalid_parameter").parameter).toBe("messages[1].role")
         const model = yield* postJson(port, "/v1/chat/completions", { ...body("hi", false), model: "gpt-4o" })
         expect(expectError(model, 400, "invalid_parameter")).toMatchObject({ parameter: "model" })
+      })
+    )
+
+    it.effect("access first: 403 on a non-loopback HOST without API_KEYS, 429 past CHAT_RATE_PER_MINUTE", () =>
+      Effect.gen(function* () {
+        const { exposed, impatient } = yield* Services
+        expectError(yield* postJson(exposed, "/chat", ask("hi")), 403, "forbidden")
+        const v1 = { model: "production-analytics", messages: [{ role: "user", content: "hi" }] }
+        expectError(yield* postJson(exposed, "/v1/chat/completions", v1), 403, "forbidden")
+        expect((yield* get(exposed, "/v1/models")).status).toBe(200)
+        // Calls count before their body is read: malformed ones too. The timeout test may have used one.
+        const replies = yield* Effect.forEach([1, 2, 3, 4], () => postJson(impatient, "/chat", { messages: [] }))
+        expect(replies[0]?.status).toBe(400)
+        const limited = replies.find((r) => r.status === 429)
+        expect(limited === undefined ? undefined : expectError(limited, 429, "rate_limited").code).toBe("rate_limited")
+        expect(Number(limited?.headers["retry-after"])).toBeGreaterThanOrEqual(1)
       })
     )
   })

@@ -165,7 +165,10 @@ export const ERROR_CODES = [
   "database_unavailable",
   "timeout",
   "chat_unavailable",
-  "upstream_error"
+  "upstream_error",
+  "unauthorized",
+  "forbidden",
+  "rate_limited"
 ]
 
 /**
