@@ -1,4 +1,4 @@
-import { type AiError, Chat, LanguageModel, Prompt, Tool, Toolkit } from "@effect/ai"
+import { AiError, Chat, LanguageModel, Prompt, Tool, Toolkit } from "@effect/ai"
 import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Option, Ref, Schema, Stream } from "effect"
 import { type ChatFailure, ChatUnavailable, QueryTimedOut, UpstreamError, noteCause } from "../http/ApiErrors.js"
@@ -82,7 +82,12 @@ const upstreamFailure = (error: AiError.AiError): Effect.Effect<never, UpstreamE
         return "The model server's answer broke off."
     }
   })()
-  return Effect.zipRight(noteCause(`upstream: ${error.message}`), Effect.fail(new UpstreamError({ message })))
+  const body =
+    error._tag === "HttpResponseError" && error.body !== undefined
+      ? ` body: ${error.body.replace(/\s+/g, " ").slice(0, 500)}`
+      : ""
+  const cause = `upstream: ${error.message.split("\n")[0]}${body}`
+  return Effect.zipRight(noteCause(cause), Effect.fail(new UpstreamError({ message })))
 }
 
 const NOT_CONFIGURED =
@@ -195,8 +200,7 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
         for (let rounds = 0; ; rounds++) {
           const withTools = rounds < config.maxToolRounds
           const result = yield* round(chat, withTools, emit).pipe(
-            Effect.provideService(LanguageModel.LanguageModel, languageModel),
-            Effect.catchAll(upstreamFailure)
+            Effect.provideService(LanguageModel.LanguageModel, languageModel)
           )
           inputTokens += result.inputTokens
           outputTokens += result.outputTokens
@@ -225,7 +229,9 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
             new QueryTimedOut({
               message: `The assistant did not answer within ${config.timeoutMs} ms (CHAT_TIMEOUT_MS). Ask a narrower question or retry.`
             })
-        })
+        }),
+        // Outside the timeout's fiber, so that the noted cause reaches the request's log line.
+        Effect.catchIf(AiError.isAiError, upstreamFailure)
       )
 
     return {

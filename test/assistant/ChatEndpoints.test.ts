@@ -5,7 +5,7 @@
  * `openai` client.
  */
 import { describe, expect, layer } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, HashMap, Layer, Logger } from "effect"
 import OpenAI from "openai"
 import {
   type Reply,
@@ -24,6 +24,8 @@ interface Service {
   readonly port: number
   /** Same, with CHAT_TIMEOUT_MS=300 and CHAT_RATE_PER_MINUTE=3. */
   readonly impatient: number
+  /** The `cause` annotations of the impatient service's log lines. */
+  readonly impatientCauses: () => ReadonlyArray<string>
   /** Same, listening on HOST=0.0.0.0 without API_KEYS. */
   readonly exposed: number
   /** No CHAT_* variables. */
@@ -37,16 +39,24 @@ const ServicesLive = Layer.scoped(
     const model = yield* startScriptedModel
     const files = yield* reliabilityFiles()
     const chat = { CHAT_BASE_URL: model.baseUrl, CHAT_MODEL: "scripted-1" }
+    const causes: Array<string> = []
+    const logger = Logger.make<unknown, void>(({ annotations }) => {
+      const cause = HashMap.get(annotations, "cause")
+      if (cause._tag === "Some") causes.push(String(cause.value))
+    })
     const [port, impatient, exposed, unconfigured] = yield* Effect.all(
       [
         startApp(files, { env: chat }),
-        startApp(files, { env: { ...chat, CHAT_TIMEOUT_MS: "300", CHAT_RATE_PER_MINUTE: "3", POOL_SIZE: "1" } }),
+        startApp(files, {
+          env: { ...chat, CHAT_TIMEOUT_MS: "300", CHAT_RATE_PER_MINUTE: "3", POOL_SIZE: "1" },
+          logger
+        }),
         startApp(files, { env: { ...chat, HOST: "0.0.0.0", POOL_SIZE: "1" } }),
         startApp(files, { env: { POOL_SIZE: "1" } })
       ],
       { concurrency: "unbounded" }
     )
-    return { model, port, impatient, exposed, unconfigured }
+    return { model, port, impatient, impatientCauses: () => causes, exposed, unconfigured }
   })
 )
 
@@ -166,7 +176,7 @@ describe("chat endpoints", () => {
 
     it.effect("errors: 400 naming the field, 502 naming the upstream status, 503 unconfigured, 504 too slow", () =>
       Effect.gen(function* () {
-        const { impatient, port, unconfigured } = yield* Services
+        const { impatient, impatientCauses, port, unconfigured } = yield* Services
         const badRole = yield* postJson(port, "/chat", {
           messages: [
             { role: "user", content: "hi" },
@@ -187,6 +197,9 @@ describe("chat endpoints", () => {
         const offStream = expectError(yield* postJson(unconfigured, "/chat", ask("hi", true)), 503, "chat_unavailable")
         expect(offStream.message).toBe(off.message)
         expectError(yield* postJson(impatient, "/chat", ask("[e4] [slow] hi")), 504, "timeout")
+        // The client sees the status only; the log line of the answer has the upstream's own error.
+        expectError(yield* postJson(impatient, "/chat", ask("[e4] [fail 500] hi")), 502, "upstream_error")
+        expect(impatientCauses().at(-1)).toMatch(/^upstream: .*500.* body: .*scripted failure/)
       })
     )
 
@@ -294,7 +307,7 @@ describe("chat endpoints", () => {
         const v1 = { model: "production-analytics", messages: [{ role: "user", content: "hi" }] }
         expectError(yield* postJson(exposed, "/v1/chat/completions", v1), 403, "forbidden")
         expect((yield* get(exposed, "/v1/models")).status).toBe(200)
-        // Calls count before their body is read: malformed ones too. The timeout test may have used one.
+        // Calls count before their body is read: malformed ones too. The error test used two.
         const replies = yield* Effect.forEach([1, 2, 3, 4], () => postJson(impatient, "/chat", { messages: [] }))
         expect(replies[0]?.status).toBe(400)
         const limited = replies.find((r) => r.status === 429)
