@@ -75,32 +75,43 @@ const documentBody = (body: Schema.Schema.AnyNoContext) => {
   })
 }
 
+/** A chat turn: its body decoded by the handler, and every error a turn can end in. */
+const chatTurn = <const Name extends string, S extends Schema.Schema.Any>(
+  name: Name,
+  path: `/${string}`,
+  body: Schema.Schema.AnyNoContext,
+  success: S,
+  summary: string
+) =>
+  HttpApiEndpoint.post(name, path)
+    .addSuccess(success)
+    .addError(InvalidParameterBody)
+    .addError(ForbiddenBody)
+    .addError(RateLimitedBody)
+    .addError(ChatUnavailableBody)
+    .addError(UpstreamErrorBody)
+    .addError(QueryTimedOutBody)
+    .annotate(OpenApi.Summary, summary)
+    .annotate(OpenApi.Transform, documentBody(body))
+
 export class ChatGroup extends HttpApiGroup.make("chat")
   .add(
-    HttpApiEndpoint.post("chat", "/chat")
-      .addSuccess(ChatAnswer)
-      .addError(ForbiddenBody)
-      .addError(RateLimitedBody)
-      .annotate(OpenApi.Summary, "Asks the plant assistant; it answers from tool calls on the data")
-      .annotate(OpenApi.Transform, documentBody(ChatBody))
+    chatTurn("chat", "/chat", ChatBody, ChatAnswer, "Asks the plant assistant; it answers from tool calls on the data")
   )
   .add(
-    HttpApiEndpoint.post("completions", "/v1/chat/completions")
-      .addSuccess(Completion)
-      .addError(ForbiddenBody)
-      .addError(RateLimitedBody)
-      .annotate(OpenApi.Summary, "The assistant as an OpenAI-compatible chat model")
-      .annotate(OpenApi.Transform, documentBody(CompletionsBody))
+    chatTurn(
+      "completions",
+      "/v1/chat/completions",
+      CompletionsBody,
+      Completion,
+      "The assistant as an OpenAI-compatible chat model"
+    )
   )
   .add(
     HttpApiEndpoint.get("models", "/v1/models")
       .addSuccess(ModelList)
       .annotate(OpenApi.Summary, "The assistant's model id, for OpenAI clients")
   )
-  .addError(InvalidParameterBody)
-  .addError(ChatUnavailableBody)
-  .addError(UpstreamErrorBody)
-  .addError(QueryTimedOutBody)
   .annotate(
     OpenApi.Description,
     "The plant assistant: an upstream model (CHAT_* variables) answering from the query tools."

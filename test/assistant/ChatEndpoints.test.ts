@@ -283,6 +283,28 @@ describe("chat endpoints", () => {
         const reply = yield* postJson(port, "/v1/chat/completions", body("[v2] hello", true))
         expect(reply.headers["content-type"]).toBe("text/event-stream")
         expect(reply.text.endsWith("data: [DONE]\n\n")).toBe(true)
+        // A failure after the status was sent: an error event, then the end of the stream.
+        const failed = yield* postJson(port, "/v1/chat/completions", body("[v2] [fail 500] hello", true))
+        expect(failed.status).toBe(200)
+        expect(sseEvents(failed.text).slice(1)).toEqual([
+          [
+            "message",
+            JSON.stringify({
+              error: { code: "upstream_error", message: "The model server answered HTTP 500 to the chat request." }
+            })
+          ],
+          ["message", "[DONE]"]
+        ])
+        const chatFailed = yield* postJson(port, "/chat", ask("[v2] [fail 500] hello", true))
+        expect(sseEvents(chatFailed.text)).toEqual([
+          [
+            "error",
+            JSON.stringify({
+              code: "upstream_error",
+              message: "The model server answered HTTP 500 to the chat request."
+            })
+          ]
+        ])
         const off = yield* postJson(unconfigured, "/v1/chat/completions", body("hello", false))
         expect(expectError(off, 503, "chat_unavailable").message).toMatch(/CHAT_BASE_URL.*CHAT_MODEL/)
         const upstream = yield* postJson(port, "/v1/chat/completions", body("[v2] [fail 500] hello", false))

@@ -184,6 +184,14 @@ describe("ChatLoop over Chat Completions", () => {
         const error = Either.getLeft(off)
         expect(error._tag === "Some" && error.value._tag).toBe("ChatUnavailable")
         expect(error._tag === "Some" && error.value.message).toMatch(/CHAT_BASE_URL.*CHAT_MODEL/)
+        const responses = yield* Effect.either(
+          (yield* loopWith(model, { CHAT_API: "responses" })).reply(ask("[t6c] hello"))
+        )
+        const refused = Either.getLeft(responses)
+        expect(refused._tag === "Some" && [refused.value._tag, refused.value.message]).toEqual([
+          "ChatUnavailable",
+          expect.stringContaining("CHAT_API=responses is not supported")
+        ])
       })
     )
   })
