@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawnService } from "../reliability/Processes.js"
+import { launchService, spawnService } from "../reliability/Processes.js"
 import {
   type Reply,
   type SendOptions,
@@ -114,6 +114,20 @@ describe("API_KEYS: bearer access on both doors", () => {
           expect(logged).not.toContain(key)
           expect(logged).not.toContain(key.slice(0, -1))
         }
+      }),
+    60_000
+  )
+
+  it.scopedLive(
+    "a bad access setting stops npm start with a line naming it, and no key",
+    () =>
+      Effect.gen(function* () {
+        const files = yield* reliabilityFiles()
+        const service = yield* launchService(files, { API_KEYS: KEYS.join(","), CHAT_RATE_PER_MINUTE: "0" })
+        expect(yield* service.exited).not.toBe(0)
+        const printed = `${service.stdout()}\n${service.stderr()}`
+        expect(printed).toContain("CHAT_RATE_PER_MINUTE")
+        for (const key of KEYS) expect(printed).not.toContain(key)
       }),
     60_000
   )
