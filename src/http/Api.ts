@@ -2,6 +2,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { Schema } from "effect"
 import { ApiRecord } from "../domain/ProductionRecord.js"
 import { HealthReport } from "../health/DatabaseHealth.js"
+import { ChatGroup } from "../assistant/ChatApi.js"
 import { ToolsGroup } from "../tools/ToolsApi.js"
 import { documented, withBearerAccess, withoutDecodeError } from "./ApiDocs.js"
 import { DatabaseUnavailableBody, InvalidParameterBody, OverloadedBody, QueryTimedOutBody } from "./ApiErrors.js"
@@ -160,6 +161,7 @@ export class Api extends HttpApi.make("production-analytics")
   .add(HealthGroup)
   .add(MetricsGroup)
   .add(ToolsGroup)
+  .add(ChatGroup)
   .annotate(OpenApi.Title, "Production analytics API")
   .annotate(OpenApi.Version, API_VERSION)
   .annotate(OpenApi.Transform, (spec) => withBearerAccess(withoutDecodeError(spec)))

@@ -47,6 +47,18 @@ export class QueryTimedOut extends Schema.TaggedError<QueryTimedOut>()(
   HttpApiSchema.annotations({ status: 504 })
 ) {}
 
+export class ChatUnavailable extends Schema.TaggedError<ChatUnavailable>()(
+  "ChatUnavailable",
+  { code: code("chat_unavailable"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+export class UpstreamError extends Schema.TaggedError<UpstreamError>()(
+  "UpstreamError",
+  { code: code("upstream_error"), message: Schema.String },
+  HttpApiSchema.annotations({ status: 502 })
+) {}
+
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   "Unauthorized",
   { code: code("unauthorized"), message: Schema.String },
@@ -72,9 +84,11 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()(
 
 /** What reading the database can end in, as the client sees it. */
 export type ReadFailure = Overloaded | DatabaseUnavailableError | QueryTimedOut
+/** What a chat turn can end in besides a bad request: no model, the model failed, too slow. */
+export type ChatFailure = ChatUnavailable | UpstreamError | QueryTimedOut
 /** What the access rules refuse with. */
 export type AccessFailure = Unauthorized | Forbidden | RateLimited
-export type ApiError = InvalidParameter | NotFound | ReadFailure | AccessFailure
+export type ApiError = InvalidParameter | NotFound | ReadFailure | ChatFailure | AccessFailure
 
 const message = Schema.String.annotations({ description: "A human-readable explanation." })
 const body = <C extends string>(value: C) => Schema.Struct({ code: Schema.Literal(value), message })
@@ -124,6 +138,18 @@ export const QueryTimedOutBody = errorBody(
   "The request's database work took too long."
 )
 
+export const ChatUnavailableBody = errorBody(
+  ChatUnavailable,
+  body("chat_unavailable"),
+  503,
+  "No upstream model is configured: set CHAT_BASE_URL and CHAT_MODEL."
+)
+export const UpstreamErrorBody = errorBody(
+  UpstreamError,
+  body("upstream_error"),
+  502,
+  "The upstream model server refused, failed or could not be reached (its HTTP status in the message)."
+)
 export const UnauthorizedBody = errorBody(
   Unauthorized,
   body("unauthorized"),
@@ -156,6 +182,8 @@ const ENCODINGS = [
   OverloadedBody,
   DatabaseUnavailableBody,
   QueryTimedOutBody,
+  ChatUnavailableBody,
+  UpstreamErrorBody,
   UnauthorizedBody,
   ForbiddenBody,
   RateLimitedBody

@@ -2,7 +2,10 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { ApiKeys } from "../access/ApiKeys.js"
+import { ChatAccess } from "../access/ChatAccess.js"
 import { DatabaseHealth } from "../health/DatabaseHealth.js"
+import { ChatHandlers } from "../assistant/ChatHandlers.js"
+import { ChatLoopLive } from "../assistant/ChatLoopLive.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
 import { PlantMcpLive } from "../assistant/PlantMcp.js"
 import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
@@ -32,7 +35,15 @@ export const ServerConfig = Config.all({
 })
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([RecordsHandlers, CatalogHandlers, SummaryHandlers, HealthHandlers, MetricsHandlers, ToolsHandlers])
+  Layer.provide([
+    RecordsHandlers,
+    CatalogHandlers,
+    SummaryHandlers,
+    HealthHandlers,
+    MetricsHandlers,
+    ToolsHandlers,
+    ChatHandlers.pipe(Layer.provide([ChatLoopLive, ChatAccess.Default]))
+  ])
 )
 
 /**

@@ -329,6 +329,7 @@ describe("HTTP API", () => {
           >
         }
         expect(Object.keys(spec.paths).sort()).toEqual([
+          "/chat",
           "/health",
           "/items",
           "/lines",
@@ -343,7 +344,9 @@ describe("HTTP API", () => {
           "/summary/monthly",
           "/summary/monthly-by-item",
           "/tools",
-          "/tools/{name}"
+          "/tools/{name}",
+          "/v1/chat/completions",
+          "/v1/models"
         ])
         const records = spec.paths["/records"]!.get
         expect(records.parameters.map((p) => p.name)).toEqual([

@@ -164,6 +164,8 @@ export const ERROR_CODES = [
   "overloaded",
   "database_unavailable",
   "timeout",
+  "chat_unavailable",
+  "upstream_error",
   "unauthorized",
   "forbidden",
   "rate_limited"
