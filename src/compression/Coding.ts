@@ -4,12 +4,13 @@ import * as zlib from "node:zlib"
 export type Coding = "br" | "gzip"
 
 /**
- * One setting for every body: cached answers (compressed once per entry, but again on every refresh, and the miss
- * that made the entry waits for it), one-off bodies and the export's stream. Brotli 3 is faster than gzip 4 and
- * smaller than gzip 6; the measurements are in docs/benchmark-notes.md ("Compression settings").
+ * One setting for every body: cached answers (compressed once per entry, and again on every refresh; the miss
+ * that made the entry waits for it), one-off bodies and the export's stream. A cached form is sent many times, so
+ * its bytes weigh more than the compression's time: brotli 5 sends 16-19 % fewer bytes than 3, which under load is
+ * more requests a second (docs/benchmark-notes.md, "Compression settings").
  */
-const BROTLI_QUALITY = 3
-const GZIP_LEVEL = 4
+const BROTLI_QUALITY = 5
+const GZIP_LEVEL = 6
 
 const brotliOptions = (sizeHint: number): zlib.BrotliOptions => ({
   params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: sizeHint }
