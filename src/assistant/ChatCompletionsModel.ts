@@ -11,6 +11,39 @@ import type { Upstream } from "./ChatConfig.js"
 
 const MODULE = "ChatCompletionsModel"
 
+/**
+ * A tool the chat loop offers and the upstream never sees: a call of a tool that was not offered (a model may
+ * invent one) is given to the loop as a call of this one, `{name, arguments}`, instead of failing the answer's
+ * decoding; the loop answers it with an error result, and the history shows the model its own call again.
+ */
+export const UNOFFERED_TOOL = "unoffered_tool_call"
+
+interface UnofferedCall {
+  readonly name: string
+  readonly arguments: unknown
+}
+
+const isUnofferedCall = (params: unknown): params is UnofferedCall =>
+  typeof params === "object" && params !== null && typeof (params as { name?: unknown }).name === "string"
+
+/**
+ * A call as the loop gets it: as made when its tool was offered, else wrapped as a call of `UNOFFERED_TOOL`, or
+ * dropped when no tools were offered at all (the loop's last round).
+ */
+const callParts = (
+  offered: ReadonlySet<string>,
+  id: string,
+  name: string,
+  params: unknown
+): Array<Response.ToolCallPartEncoded> => {
+  if (offered.has(name)) return [{ type: "tool-call", id, name, params }]
+  if (!offered.has(UNOFFERED_TOOL)) return []
+  return [{ type: "tool-call", id, name: UNOFFERED_TOOL, params: { name, arguments: params } satisfies UnofferedCall }]
+}
+
+const offeredNames = (options: LanguageModel.ProviderOptions): ReadonlySet<string> =>
+  new Set(options.tools.map((tool) => tool.name))
+
 // ---- what the upstream answers (lenient: unknown fields are ignored) ----
 
 const NullableString = Schema.optional(Schema.NullOr(Schema.String))
@@ -84,11 +117,12 @@ const wireMessage = (message: Prompt.Message): ReadonlyArray<Record<string, unkn
     case "user":
       return [{ role: "user", content: textOf(message.content) }]
     case "assistant": {
-      const calls = message.content.flatMap((part) =>
-        part.type === "tool-call"
-          ? [{ id: part.id, type: "function", function: { name: part.name, arguments: argumentsText(part.params) } }]
-          : []
-      )
+      const calls = message.content.flatMap((part) => {
+        if (part.type !== "tool-call") return []
+        const made = part.name === UNOFFERED_TOOL && isUnofferedCall(part.params) ? part.params : undefined
+        const [name, params] = made === undefined ? [part.name, part.params] : [made.name, made.arguments]
+        return [{ id: part.id, type: "function", function: { name, arguments: argumentsText(params) } }]
+      })
       const text = textOf(message.content)
       return calls.length === 0
         ? [{ role: "assistant", content: text }]
@@ -111,14 +145,16 @@ const wireToolChoice = (choice: LanguageModel.ProviderOptions["toolChoice"]): un
 
 /** The Chat Completions request body for `options`. */
 export const requestBody = (model: string, options: LanguageModel.ProviderOptions, stream: boolean) => {
-  const tools = options.tools.map((tool) => ({
-    type: "function",
-    function: {
-      name: tool.name,
-      description: tool.description ?? "",
-      parameters: Tool.getJsonSchemaFromSchemaAst(tool.parametersSchema.ast)
-    }
-  }))
+  const tools = options.tools
+    .filter((tool) => tool.name !== UNOFFERED_TOOL)
+    .map((tool) => ({
+      type: "function",
+      function: {
+        name: tool.name,
+        description: tool.description ?? "",
+        parameters: Tool.getJsonSchemaFromSchemaAst(tool.parametersSchema.ast)
+      }
+    }))
   return {
     model,
     messages: options.prompt.content.flatMap(wireMessage),
@@ -160,13 +196,13 @@ const paramsOf = (text: string): unknown => {
   }
 }
 
-const partsOf = (completion: typeof Completion.Type): Array<Response.PartEncoded> => {
+const partsOf = (completion: typeof Completion.Type, offered: ReadonlySet<string>): Array<Response.PartEncoded> => {
   const [choice] = completion.choices
   const parts: Array<Response.PartEncoded> = []
   const content = choice.message.content ?? ""
   if (content !== "") parts.push({ type: "text", text: content })
   for (const call of choice.message.tool_calls ?? []) {
-    parts.push({ type: "tool-call", id: call.id, name: call.function.name, params: paramsOf(call.function.arguments) })
+    parts.push(...callParts(offered, call.id, call.function.name, paramsOf(call.function.arguments)))
   }
   parts.push({ type: "finish", reason: finishReason(choice.finish_reason), usage: usageOf(completion.usage) })
   return parts
@@ -180,6 +216,8 @@ class ChunkAssembly {
   private readonly calls = new Map<number, { id: string; name: string; arguments: string }>()
   private reason: string | null | undefined = undefined
   private usage: typeof WireUsage.Type | null | undefined = undefined
+
+  constructor(private readonly offered: ReadonlySet<string>) {}
 
   push(chunk: CompletionChunk): Array<Response.StreamPartEncoded> {
     const parts: Array<Response.StreamPartEncoded> = []
@@ -207,12 +245,7 @@ class ChunkAssembly {
     const parts: Array<Response.StreamPartEncoded> = []
     if (this.textStarted) parts.push({ type: "text-end", id: TEXT_ID })
     for (const [index, call] of [...this.calls.entries()].sort(([a], [b]) => a - b)) {
-      parts.push({
-        type: "tool-call",
-        id: call.id || `call_${index}`,
-        name: call.name,
-        params: paramsOf(call.arguments)
-      })
+      parts.push(...callParts(this.offered, call.id || `call_${index}`, call.name, paramsOf(call.arguments)))
     }
     parts.push({ type: "finish", reason: finishReason(this.reason), usage: usageOf(this.usage) })
     return parts
@@ -272,11 +305,11 @@ export const makeChatCompletionsModel = (upstream: Upstream) =>
           const completion = yield* Schema.decodeUnknown(Completion)(json).pipe(
             Effect.mapError(malformed("generateText"))
           )
-          return partsOf(completion)
+          return partsOf(completion, offeredNames(options))
         }),
       streamText: (options) =>
         Stream.suspend(() => {
-          const assembly = new ChunkAssembly()
+          const assembly = new ChunkAssembly(offeredNames(options))
           return Stream.unwrap(
             Effect.map(send("streamText", requestBody(upstream.model, options, true)), (response) =>
               response.stream.pipe(Stream.mapError(brokenOff("streamText")))

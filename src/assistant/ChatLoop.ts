@@ -2,7 +2,7 @@ import { AiError, Chat, LanguageModel, Prompt, Tool, Toolkit } from "@effect/ai"
 import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Option, Ref, Schema, Stream } from "effect"
 import { type ChatFailure, ChatUnavailable, QueryTimedOut, UpstreamError, noteCause } from "../http/ApiErrors.js"
-import { makeChatCompletionsModel } from "./ChatCompletionsModel.js"
+import { UNOFFERED_TOOL, makeChatCompletionsModel } from "./ChatCompletionsModel.js"
 import { ChatConfig } from "./ChatConfig.js"
 import { ChatTools } from "./ChatTools.js"
 import { SystemPrompt } from "./SystemPrompt.js"
@@ -56,6 +56,12 @@ const offeredTool = (tool: Tool.Any): Tool.Any =>
       jsonSchema: Tool.getJsonSchemaFromSchemaAst(tool.parametersSchema.ast)
     })
   })
+
+/** Where the model's calls of tools that were not offered land (see `UNOFFERED_TOOL`); never shown to it. */
+const unofferedTool: Tool.Any = Tool.make(UNOFFERED_TOOL, {
+  description: "A call of a tool that was not offered.",
+  parameters: { name: Schema.String, arguments: Schema.Unknown }
+})
 
 const failureText = (error: unknown): string => {
   const message =
@@ -118,9 +124,10 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
 
     // Its handlers are the real tools, but the loop runs the calls itself (`disableToolCallResolution`) so that
     // a failed call becomes a tool result; HandlersFrom cannot type handlers built from a list, hence the cast.
-    const offeredKit = Toolkit.make(...chatTools.tools.map(offeredTool))
+    const offeredKit = Toolkit.make(...chatTools.tools.map(offeredTool), unofferedTool)
+    const toolNames = chatTools.tools.map((tool) => tool.name)
     const handlers = Object.fromEntries(
-      chatTools.tools.map((tool) => [tool.name, (params: unknown) => chatTools.call(tool.name, params)])
+      [...toolNames, UNOFFERED_TOOL].map((name) => [name, (params: unknown) => chatTools.call(name, params)])
     ) as unknown as Toolkit.HandlersFrom<Record<string, Tool.Any>>
     const offered = yield* Effect.provide(offeredKit, yield* offeredKit.toContext(handlers))
 
@@ -165,17 +172,30 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
       })
     }
 
-    /** Runs one call; a failure becomes the tool's result, for the model to read. */
-    const runTool = (call: RoundResult["calls"][number]) =>
-      Effect.map(Effect.either(chatTools.call(call.name, call.params)), (outcome) => {
+    /** What the model asked for: the tool it named and its arguments, also when that tool was not offered. */
+    const asMade = (call: RoundResult["calls"][number]): { readonly name: string; readonly params: unknown } => {
+      if (call.name !== UNOFFERED_TOOL) return call
+      const made = call.params as { readonly name: string; readonly arguments: unknown }
+      return { name: made.name, params: made.arguments }
+    }
+    const notOffered = (name: string) => ({
+      message: `There is no tool named "${name}". The tools are ${toolNames.join(", ")}.`
+    })
+
+    /** Runs one call; a failure (or a tool that was not offered) becomes the tool's result, for the model. */
+    const runTool = (call: RoundResult["calls"][number]) => {
+      const made = asMade(call)
+      const run =
+        call.name === UNOFFERED_TOOL ? Effect.fail(notOffered(made.name)) : chatTools.call(made.name, made.params)
+      return Effect.map(Effect.either(run), (outcome) => {
         const sent = Either.match(outcome, {
           onLeft: (error) => ({ text: failureText(error), rows: undefined }),
           onRight: (result) => toolResultText(result, MAX_TOOL_RESULT_BYTES)
         })
         const record: ToolCallRecord =
           sent.rows === undefined
-            ? { name: call.name, arguments: call.params }
-            : { name: call.name, arguments: call.params, rows: sent.rows }
+            ? { name: made.name, arguments: made.params }
+            : { name: made.name, arguments: made.params, rows: sent.rows }
         const part = Prompt.toolResultPart({
           id: call.id,
           name: call.name,
@@ -185,6 +205,7 @@ export class ChatLoop extends Effect.Service<ChatLoop>()("ChatLoop", {
         })
         return { record, part }
       })
+    }
 
     const turn = (
       conversation: ReadonlyArray<ChatMessage>,

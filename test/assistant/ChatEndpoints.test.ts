@@ -174,6 +174,31 @@ describe("chat endpoints", () => {
       })
     )
 
+    it.effect(
+      "a call of a tool that was not offered goes back to the model as an error; its history keeps the call",
+      () =>
+        Effect.gen(function* () {
+          const { model, port } = yield* Services
+          for (const [marker, stream] of [
+            ["[e3u]", false],
+            ["[e3s]", true]
+          ] as const) {
+            const reply = yield* postJson(port, "/chat", { ...ask(`${marker} [unknown tool] Weather?`), stream })
+            expect(reply.status).toBe(200)
+            expect(reply.text).toContain('There is no tool named \\"get_weather\\"')
+            expect(reply.text).toContain('"name":"get_weather","arguments":{"city":"Oslo"}')
+            const [first, second] = yield* model.requests(marker)
+            const offered = (first?.tools ?? []).map((t) => t.function.name)
+            expect(offered).toContain("get_summary_by_line")
+            expect(offered).not.toContain("unoffered_tool_call")
+            const call = second?.messages.find((m) => m.tool_calls !== undefined)?.tool_calls?.[0]
+            expect(call).toMatchObject({ function: { name: "get_weather" } })
+            const result = second?.messages.find((m) => m.role === "tool")?.content ?? ""
+            expect(JSON.parse(result)).toEqual({ error: expect.stringContaining("The tools are search_records") })
+          }
+        })
+    )
+
     it.effect("errors: 400 naming the field, 502 naming the upstream status, 503 unconfigured, 504 too slow", () =>
       Effect.gen(function* () {
         const { impatient, impatientCauses, port, unconfigured } = yield* Services

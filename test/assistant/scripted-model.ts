@@ -7,7 +7,8 @@
  * Otherwise, when no tool results follow that message yet, it calls `get_summary_by_line` (if offered) for the
  * window "from YYYY-MM-DD to YYYY-MM-DD" it names ("[bad argument]": with a `from` that is not a date). Once tool
  * results are there it answers from them: the total good_quantity of their rows, or the error a tool reported.
- * "[loop]" calls the tool again every round while tools are offered.
+ * "[loop]" calls the tool again every round while tools are offered. "[unknown tool]" first calls `get_weather`,
+ * a tool nobody offered.
  */
 import * as http from "node:http"
 
@@ -38,6 +39,9 @@ const answerTo = (request: WireRequest): Answer => {
   const results = request.messages.slice(lastUser + 1).filter((m) => m.role === "tool")
   const offered = (request.tools ?? []).some((t) => t.function.name === TOOL)
   const window = /from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})/.exec(question)
+  if (question.includes("[unknown tool]") && offered && results.length === 0) {
+    return { kind: "tool", name: "get_weather", args: JSON.stringify({ city: "Oslo" }) }
+  }
   const wantsTool = offered && window !== null && (results.length === 0 || question.includes("[loop]"))
   if (wantsTool) {
     const from = question.includes("[bad argument]") ? "last spring" : window[1]
