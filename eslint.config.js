@@ -46,9 +46,9 @@ export default tseslint.config(
   },
   {
     // The service never opens a database file, its -wal or its -shm itself (closing any descriptor of a file drops
-    // the process's POSIX locks on it, SQLite's included): SQLite opens them, through src/db/DbConnection.ts.
+    // the process's POSIX locks on it, SQLite's included): SQLite opens them, through src/backends/sqlite/db/DbConnection.ts.
     files: ["src/**/*.ts"],
-    ignores: ["src/db/DbConnection.ts", "src/seed/**", "src/migration/**"],
+    ignores: ["src/backends/sqlite/db/DbConnection.ts", "src/seed/**", "src/backends/sqlite/migration/**"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -57,7 +57,8 @@ export default tseslint.config(
             {
               name: "better-sqlite3",
               allowTypeImports: true,
-              message: "Open SQLite files through src/db/DbConnection.ts, which owns every connection of the service."
+              message:
+                "Open SQLite files through src/backends/sqlite/db/DbConnection.ts, which owns every connection of the service."
             },
             {
               name: "node:fs",

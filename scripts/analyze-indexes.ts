@@ -2,11 +2,11 @@ import Database from "better-sqlite3"
 import { parseArgs } from "node:util"
 import { DEFAULT_ARCHIVE_DB_PATH, DEFAULT_LIVE_DB_PATH } from "../src/config/DbTargets.js"
 import { FOLD_CONTAINS_SQL_FUNCTION, foldedContains } from "../src/domain/TextFold.js"
-import { queryShapes } from "../src/query/optimized/QueryShapes.js"
+import { queryShapes } from "../src/backends/sqlite/engine/optimized/QueryShapes.js"
 
 const HELP = `Usage: npm run analyze-indexes -- [--live PATH] [--archive PATH]
 
-Runs EXPLAIN QUERY PLAN for every statement shape the optimized query engine issues (src/query/optimized/
+Runs EXPLAIN QUERY PLAN for every statement shape the optimized query engine issues (src/backends/sqlite/engine/optimized/
 QueryShapes.ts) against each given migrated file, prints one table per file (shape, plan), and exits 1 if
 any shape scans production_records without an index ("SCAN production_records" with no index), else 0.
 

@@ -1,13 +1,13 @@
-// Bundles the read worker (src/pool/worker/sqlite-worker.ts) into dist/sqlite-worker.mjs, so worker threads start
+// Bundles the read worker (src/backends/sqlite/pool/worker/sqlite-worker.ts) into dist/sqlite-worker.mjs, so worker threads start
 // in ~0.2 s instead of seconds under tsx. Usage: node --import tsx scripts/build-worker.ts [--out FILE]
 import { type BuildOptions, build } from "esbuild"
 import { renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, relative, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { DEFAULT_WORKER_BUNDLE } from "../src/pool/PoolConfig.js"
-import { sourcesManifestPath } from "../src/pool/WorkerEntry.js"
+import { DEFAULT_WORKER_BUNDLE } from "../src/backends/sqlite/pool/PoolConfig.js"
+import { sourcesManifestPath } from "../src/backends/sqlite/pool/WorkerEntry.js"
 
-const ENTRY = fileURLToPath(new URL("../src/pool/worker/sqlite-worker.ts", import.meta.url))
+const ENTRY = fileURLToPath(new URL("../src/backends/sqlite/pool/worker/sqlite-worker.ts", import.meta.url))
 
 /** How every bundle of this project is built: one ESM file for Node 20. */
 export const NODE_BUNDLE = {

@@ -11,12 +11,12 @@
  */
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import type { IsoDate } from "../src/domain/IsoDate.js"
-import { migrateFile } from "../src/migration/Migrator.js"
+import { migrateFile } from "../src/backends/sqlite/migration/Migrator.js"
 import type { Query } from "../src/query/Query.js"
 import { generateDataset } from "../src/seed/GenerateDataset.js"
 import { queryOf } from "./bench/InProcessEngine.js"
@@ -51,15 +51,20 @@ interface Engine {
 
 /** The engine of the sources under `root`, over `files`, with its own pool and worker bundle. */
 const engineOf = async (root: string, files: { live: string; archive: string }, bundles: string): Promise<Engine> => {
-  const load = (path: string) => import(pathToFileURL(join(root, path)).href)
+  // A revision from before the SQLite backend moved under src/backends/sqlite/ has its modules at their old places.
+  const load = (path: string) => {
+    const moved = path.replace("src/backends/sqlite/engine/", "src/query/").replace("src/backends/sqlite/", "src/")
+    const at = existsSync(join(root, path)) ? path : moved
+    return import(pathToFileURL(join(root, at)).href)
+  }
   const { buildWorker } = await load("scripts/build-worker.ts")
   const bundle: string = await buildWorker(join(bundles, basename(root), "sqlite-worker.mjs"))
   const [{ ReadPoolLive }, { PoolConfig }, { DbTargets }, { OptimizedEngineLive }, { QueryEngine }] = await Promise.all(
     [
-      "src/pool/ReadPoolLive.ts",
-      "src/pool/PoolConfig.ts",
+      "src/backends/sqlite/pool/ReadPoolLive.ts",
+      "src/backends/sqlite/pool/PoolConfig.ts",
       "src/config/DbTargets.ts",
-      "src/query/optimized/OptimizedEngine.ts",
+      "src/backends/sqlite/engine/optimized/OptimizedEngine.ts",
       "src/query/QueryEngine.ts"
     ].map(load)
   )

@@ -11,8 +11,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { parseArgs } from "node:util"
-import { LATEST_SCHEMA_VERSION } from "../src/migration/MigrationSteps.js"
-import { migrateFile } from "../src/migration/Migrator.js"
+import { LATEST_SCHEMA_VERSION } from "../src/backends/sqlite/migration/MigrationSteps.js"
+import { migrateFile } from "../src/backends/sqlite/migration/Migrator.js"
 
 const HELP = `Usage: node --import tsx scripts/loader-cost.ts RAW_FILE [--from-version N] [--rows N] [--rounds N]
 

@@ -2,8 +2,8 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer } from "effect"
 import { parseArgs } from "node:util"
 import { DbTargets } from "../src/config/DbTargets.js"
-import { migrateFile } from "../src/migration/Migrator.js"
-import { MIGRATION_STEPS } from "../src/migration/MigrationSteps.js"
+import { migrateFile } from "../src/backends/sqlite/migration/Migrator.js"
+import { MIGRATION_STEPS } from "../src/backends/sqlite/migration/MigrationSteps.js"
 
 const HELP = `Usage: npm run migrate -- [--live PATH] [--archive PATH] [--dry-run]
        node --import tsx scripts/migrate.ts [options]

@@ -1,5 +1,5 @@
-import { DEFAULT_PRAGMAS } from "../../src/db/Pragmas.js"
-import { Reconnects } from "../../src/db/Reconnects.js"
+import { DEFAULT_PRAGMAS } from "../../src/backends/sqlite/db/Pragmas.js"
+import { Reconnects } from "../../src/backends/sqlite/db/Reconnects.js"
 
 /**
  * How the service's workers open files by default (`POOL_FILE_CHECK_MS`, no mmap): the connections the database

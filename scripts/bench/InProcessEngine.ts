@@ -4,11 +4,15 @@ import type { DbFile } from "../../src/domain/DbFile.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { decodeParams, queryEndpointAt } from "../../src/http/QueryParams.js"
 import { pathOf, searchOf } from "../../src/http/RequestDecoding.js"
-import { FileConnection, type FileConnectionOptions, isQueryFailure } from "../../src/pool/FileConnection.js"
-import { afterPrelude } from "../../src/pool/Prelude.js"
-import { ReadPool, type SqlValue } from "../../src/pool/ReadPool.js"
-import { textOutput } from "../../src/pool/TextOutput.js"
-import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
+import {
+  FileConnection,
+  type FileConnectionOptions,
+  isQueryFailure
+} from "../../src/backends/sqlite/pool/FileConnection.js"
+import { afterPrelude } from "../../src/backends/sqlite/pool/Prelude.js"
+import { ReadPool, type SqlValue } from "../../src/backends/sqlite/pool/ReadPool.js"
+import { textOutput } from "../../src/backends/sqlite/pool/TextOutput.js"
+import { OptimizedEngineLive } from "../../src/backends/sqlite/engine/optimized/OptimizedEngine.js"
 import type { Query } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { databaseMillis, traced } from "../../src/query/QueryTrace.js"

@@ -1,4 +1,9 @@
-import { DEFAULT_PRAGMAS, type Pragma, SEED_DESIGN_PRAGMAS, formatPragmas } from "../../src/db/Pragmas.js"
+import {
+  DEFAULT_PRAGMAS,
+  type Pragma,
+  SEED_DESIGN_PRAGMAS,
+  formatPragmas
+} from "../../src/backends/sqlite/db/Pragmas.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { balancedHalves, RAW_BY_ITEM_SQL } from "./CrossDb.js"
 import type { DataFiles } from "./DataPrep.js"

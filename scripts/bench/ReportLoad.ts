@@ -151,7 +151,7 @@ export const pragmaSection = (r: BenchResults, verdict: (i: number) => string): 
   ])
   return section(
     "## Pragmas",
-    "Each pragma of the shipped set (`DEFAULT_PRAGMAS`, src/db/Pragmas.ts) left out one at a time, and each " +
+    "Each pragma of the shipped set (`DEFAULT_PRAGMAS`, src/backends/sqlite/db/Pragmas.ts) left out one at a time, and each " +
       "pragma of the seed design's set (`SEED_DESIGN_PRAGMAS`) the service does not ship swapped in, on heavy " +
       "uncached shapes: the optimized engine's statements in this process on " +
       "connections opened as the workers open theirs, each configuration with its own connections, passes " +

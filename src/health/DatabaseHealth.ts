@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
-import { ChangeDetector, type DetectorFileState } from "../changes/ChangeDetector.js"
+import { ChangeDetector, type DetectorFileState } from "../backends/sqlite/changes/ChangeDetector.js"
 import { DbTargets } from "../config/DbTargets.js"
-import { fileIdentity } from "../db/DbConnection.js"
+import { fileIdentity } from "../backends/sqlite/db/DbConnection.js"
 import { DB_FILES, type DbFile } from "../domain/DbFile.js"
 
 export const DbState = Schema.Struct({

@@ -1,6 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Effect, FiberRef, HashMap, Schema } from "effect"
-import type { ReadError } from "../pool/ReadErrors.js"
+import type { ReadError } from "../query/ReadErrors.js"
 import { type Reply, jsonReply } from "./Reply.js"
 
 /**

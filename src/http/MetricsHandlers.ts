@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
-import { ChangeDetector } from "../changes/ChangeDetector.js"
+import { ChangeDetector } from "../backends/sqlite/changes/ChangeDetector.js"
 import { DB_FILES } from "../domain/DbFile.js"
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/PrometheusText.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"

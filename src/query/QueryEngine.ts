@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { ReadError } from "../pool/ReadErrors.js"
+import type { ReadError } from "./ReadErrors.js"
 import type {
   ItemsQuery,
   LinesQuery,

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { PRODUCTION_RECORDS_DDL } from "../db/BaseSchema.js"
+import { PRODUCTION_RECORDS_DDL } from "../backends/sqlite/db/BaseSchema.js"
 
 /**
  * Bulk-loads one SQLite file fast: multi-row prepared inserts in large transactions with the journal and syncs

@@ -6,7 +6,7 @@ import { PlantToolkit, PlantToolkitLive, isQueryAnswer } from "../../src/assista
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { Answers } from "../../src/http/Answers.js"
 import { QueryMetrics } from "../../src/metrics/QueryMetrics.js"
-import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
+import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
 import { TOOLS } from "../../src/tools/ToolDefinitions.js"
 import { BAD_ARGUMENTS } from "../tools/BadArguments.js"
 import { HAPPY_PATHS, argumentsOf, withToolDefaults } from "../tools/ToolsTestKit.js"

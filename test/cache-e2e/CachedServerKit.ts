@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url"
 import { AppLive } from "../../src/app/AppLive.js"
 import type { CacheStats } from "../../src/cache/EntryStore.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import {
   type RecordInput,
   createRecordsFile,

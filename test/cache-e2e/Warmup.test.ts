@@ -7,7 +7,7 @@ import { CacheWarmupLive, warmupUrls } from "../../src/http/CacheWarmup.js"
 import { CachedHttpLive } from "../../src/http/HttpServer.js"
 import { EngineStats } from "../../src/query/EngineStats.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
-import { QueryEngineLive } from "../../src/query/QueryEngineLive.js"
+import { QueryEngineLive } from "../../src/backends/sqlite/engine/QueryEngineLive.js"
 import { AFTER_FILE_MS, CUTOVER, CachedServer, cacheStats, cachedServer, get } from "./CachedServerKit.js"
 
 const WARMED = 7

@@ -3,7 +3,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Effect, HashMap, Layer, LogLevel, Logger } from "effect"
 import { afterAll } from "vitest"
 import { API_RECORD_FIELDS, type ApiRecord } from "../../src/domain/ProductionRecord.js"
-import { DatabaseUnavailable, PoolOverloaded, QueryTimeout, type ReadError } from "../../src/pool/ReadErrors.js"
+import { DatabaseUnavailable, PoolOverloaded, QueryTimeout, type ReadError } from "../../src/query/ReadErrors.js"
 import {
   type RawResponse,
   getJson,

@@ -5,7 +5,7 @@ import { parse } from "csv-parse/sync"
 import { Deferred, Effect, Fiber } from "effect"
 import { afterAll } from "vitest"
 import { API_RECORD_FIELDS, type ApiRecord } from "../../src/domain/ProductionRecord.js"
-import { DatabaseUnavailable } from "../../src/pool/ReadErrors.js"
+import { DatabaseUnavailable } from "../../src/query/ReadErrors.js"
 import {
   getJson,
   inRecordsOrder,

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import { generateDataset } from "../../src/seed/GenerateDataset.js"
 import { silently, tempDir } from "../support/fixtures.js"
 

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import * as fc from "effect/FastCheck"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import {
   type RecordInput,
   createRecordsFile,

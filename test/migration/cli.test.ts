@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { MIGRATION_STEPS } from "../../src/migration/MigrationSteps.js"
+import { MIGRATION_STEPS } from "../../src/backends/sqlite/migration/MigrationSteps.js"
 import {
   applyStepsUpTo,
   createRecordsFile,

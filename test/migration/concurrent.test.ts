@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { Effect, Fiber } from "effect"
-import { MIGRATION_STEPS } from "../../src/migration/MigrationSteps.js"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { MIGRATION_STEPS } from "../../src/backends/sqlite/migration/MigrationSteps.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import {
   actualDerived,
   applyStepsUpTo,

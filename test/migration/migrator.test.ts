@@ -3,8 +3,8 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { DbTarget } from "../../src/config/DbTargets.js"
-import { MIGRATION_STEPS, QUERY_INDEXES, SEED_INDEXES } from "../../src/migration/MigrationSteps.js"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { MIGRATION_STEPS, QUERY_INDEXES, SEED_INDEXES } from "../../src/backends/sqlite/migration/MigrationSteps.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import {
   actualDerived,
   applyStepsUpTo,

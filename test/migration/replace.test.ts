@@ -5,8 +5,8 @@ import * as fc from "effect/FastCheck"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { isDeepStrictEqual } from "node:util"
-import { migrateFile } from "../../src/migration/Migrator.js"
-import { REPLACED_TABLE } from "../../src/migration/ReplacedRecords.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
+import { REPLACED_TABLE } from "../../src/backends/sqlite/migration/ReplacedRecords.js"
 import {
   type LoaderBatch,
   loaderBatchesArbitrary,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as path from "node:path"
-import { isMigrated, schemaVersion } from "../../src/migration/MigrationState.js"
-import { LATEST_SCHEMA_VERSION, MIGRATION_STEPS } from "../../src/migration/MigrationSteps.js"
-import { migrateFile } from "../../src/migration/Migrator.js"
+import { isMigrated, schemaVersion } from "../../src/backends/sqlite/migration/MigrationState.js"
+import { LATEST_SCHEMA_VERSION, MIGRATION_STEPS } from "../../src/backends/sqlite/migration/MigrationSteps.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import {
   applyStepsUpTo,
   createRecordsFile,

@@ -1,6 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
-import { ReadOutput, ReadPool } from "../../src/pool/ReadPool.js"
+import { ReadOutput, ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
 import { buildPool, heavy, poolFiles, poolLayer } from "./fixtures.js"
 
 const PoolOfTwo = Layer.unwrapScoped(Effect.map(poolFiles, (files) => poolLayer(files, { POOL_SIZE: 2 })))

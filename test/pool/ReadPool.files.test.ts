@@ -3,7 +3,7 @@ import Database from "better-sqlite3"
 import { Effect } from "effect"
 import { closeSync, openSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs"
 import type { DbFile } from "../../src/domain/DbFile.js"
-import type { ReadPool } from "../../src/pool/ReadPool.js"
+import type { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
 import { buildPool, poolFiles, writeDb } from "./fixtures.js"
 
 const COUNT = "SELECT count(*), min(item_name) FROM production_records"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mapsStaleWalIndex } from "../../src/db/MappedWalIndex.js"
-import type { ReadPool } from "../../src/pool/ReadPool.js"
+import { mapsStaleWalIndex } from "../../src/backends/sqlite/db/MappedWalIndex.js"
+import type { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
 import { buildPoolWithConnections, eventually, poolFiles } from "./fixtures.js"
 import { sqliteTool } from "../outside/OutsideKit.js"
 

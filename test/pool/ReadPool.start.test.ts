@@ -4,9 +4,9 @@ import { utimesSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { PoolConfig } from "../../src/pool/PoolConfig.js"
-import { ReadPool } from "../../src/pool/ReadPool.js"
-import { resolveWorkerEntry, sourcesManifestPath, workerExecArgv } from "../../src/pool/WorkerEntry.js"
+import { PoolConfig } from "../../src/backends/sqlite/pool/PoolConfig.js"
+import { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
+import { resolveWorkerEntry, sourcesManifestPath, workerExecArgv } from "../../src/backends/sqlite/pool/WorkerEntry.js"
 import { buildPool, eventually, poolFiles, poolLayer, tempDir, testBundle } from "./fixtures.js"
 
 const readConfig = (values: Record<string, string>) =>

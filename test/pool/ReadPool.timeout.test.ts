@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { ReadPool } from "../../src/pool/ReadPool.js"
+import { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
 import { buildPool, eventually, heavy, poolFiles, poolLayer, testBundle } from "./fixtures.js"
 
 const SELECT_1 = { file: "live", sql: "SELECT 1", params: [] } as const

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { textOutput } from "../../src/pool/TextOutput.js"
+import { textOutput } from "../../src/backends/sqlite/pool/TextOutput.js"
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Exit } from "effect"
-import { WorkerQueue } from "../../src/pool/WorkerQueue.js"
+import { WorkerQueue } from "../../src/backends/sqlite/pool/WorkerQueue.js"
 
 describe("WorkerQueue", () => {
   it("hands out idle workers first in, first out", () => {

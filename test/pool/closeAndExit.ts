@@ -2,9 +2,9 @@
 // "exiting" once nothing keeps its event loop alive. Usage: node --import tsx test/pool/closeAndExit.ts BUNDLE DB
 import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { DbTargets } from "../../src/config/DbTargets.js"
-import { PoolConfig } from "../../src/pool/PoolConfig.js"
-import { ReadPool } from "../../src/pool/ReadPool.js"
-import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
+import { PoolConfig } from "../../src/backends/sqlite/pool/PoolConfig.js"
+import { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
+import { ReadPoolLive } from "../../src/backends/sqlite/pool/ReadPoolLive.js"
 
 const [bundle = "", db = ""] = process.argv.slice(2)
 const settings = {

@@ -6,10 +6,10 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { buildWorker } from "../../scripts/build-worker.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
-import { DbConnections } from "../../src/db/DbConnections.js"
-import { PoolConfig } from "../../src/pool/PoolConfig.js"
-import { ReadPool } from "../../src/pool/ReadPool.js"
-import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
+import { DbConnections } from "../../src/backends/sqlite/db/DbConnections.js"
+import { PoolConfig } from "../../src/backends/sqlite/pool/PoolConfig.js"
+import { ReadPool } from "../../src/backends/sqlite/pool/ReadPool.js"
+import { ReadPoolLive } from "../../src/backends/sqlite/pool/ReadPoolLive.js"
 
 // One bundle per test process, under the repo so that the bundle resolves better-sqlite3 from node_modules.
 const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/read-pool-test/", import.meta.url))

@@ -2,7 +2,7 @@ import Database from "better-sqlite3"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { PRODUCTION_RECORDS_DDL } from "../../src/db/BaseSchema.js"
+import { PRODUCTION_RECORDS_DDL } from "../../src/backends/sqlite/db/BaseSchema.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
 import { makeRng } from "../../src/seed/Prng.js"
 

@@ -4,9 +4,9 @@ import * as fs from "node:fs"
 import { afterAll } from "vitest"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
-import { migrateFile } from "../../src/migration/Migrator.js"
-import { PoolConfig } from "../../src/pool/PoolConfig.js"
-import { ReadPoolLive } from "../../src/pool/ReadPoolLive.js"
+import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
+import { PoolConfig } from "../../src/backends/sqlite/pool/PoolConfig.js"
+import { ReadPoolLive } from "../../src/backends/sqlite/pool/ReadPoolLive.js"
 import {
   ItemsQuery,
   LinesQuery,
@@ -21,8 +21,8 @@ import {
 import { serializeResult } from "../../src/http/ResponseBody.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { type ExportChunk, type RecordsPage, rowCount } from "../../src/query/QueryResults.js"
-import { OptimizedEngineLive } from "../../src/query/optimized/OptimizedEngine.js"
-import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
+import { OptimizedEngineLive } from "../../src/backends/sqlite/engine/optimized/OptimizedEngine.js"
+import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
 import { pageRecords } from "./pageRecords.js"
 import {
   CUTOVER,

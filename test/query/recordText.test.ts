@@ -4,7 +4,7 @@ import * as fc from "effect/FastCheck"
 import { type ApiRecord, RECORD_COLUMNS, recordJson } from "../../src/domain/ProductionRecord.js"
 import { csvLine, ndjsonLine } from "../../src/domain/RecordLines.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
-import { type RecordFormat, recordTextsSql } from "../../src/query/optimized/RecordsSql.js"
+import { type RecordFormat, recordTextsSql } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
 
 // The optimized engine has SQLite render records (json_object, CSV concatenation) where the reference engine
 // renders them in JavaScript: both must give the same bytes for any text a file may hold.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import * as fc from "effect/FastCheck"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
-import { recordTextsSql } from "../../src/query/optimized/RecordsSql.js"
+import { recordTextsSql } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
 
 // Keyset pages over one file: each page starts strictly after the previous page's last (date, id), in the
 // contract's order (date desc, id desc), and the position is the range's only upper bound inside the window.

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
 import { DbTargets } from "../../src/config/DbTargets.js"
-import { PRODUCTION_RECORDS_DDL } from "../../src/db/BaseSchema.js"
+import { PRODUCTION_RECORDS_DDL } from "../../src/backends/sqlite/db/BaseSchema.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { type IsoDate } from "../../src/domain/IsoDate.js"
 import {
@@ -24,7 +24,7 @@ import {
 } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { pageRecords } from "./pageRecords.js"
-import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
+import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
 
 // [id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity]
 type Row = readonly [number, string, string, string, string, string, number, number]

@@ -9,10 +9,10 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { PRODUCTION_RECORDS_DDL } from "../../src/db/BaseSchema.js"
-import { MIGRATIONS_TABLE_DDL } from "../../src/migration/MigrationState.js"
-import { MIGRATION_STEPS } from "../../src/migration/MigrationSteps.js"
-import { ROLLUPS, type Rollup } from "../../src/migration/Rollups.js"
+import { PRODUCTION_RECORDS_DDL } from "../../src/backends/sqlite/db/BaseSchema.js"
+import { MIGRATIONS_TABLE_DDL } from "../../src/backends/sqlite/migration/MigrationState.js"
+import { MIGRATION_STEPS } from "../../src/backends/sqlite/migration/MigrationSteps.js"
+import { ROLLUPS, type Rollup } from "../../src/backends/sqlite/migration/Rollups.js"
 
 // ---- temp dirs and files ----
 

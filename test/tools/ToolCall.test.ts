@@ -2,7 +2,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
 import type { ApiRecord } from "../../src/domain/ProductionRecord.js"
-import { DatabaseUnavailable, PoolOverloaded, QueryTimeout } from "../../src/pool/ReadErrors.js"
+import { DatabaseUnavailable, PoolOverloaded, QueryTimeout } from "../../src/query/ReadErrors.js"
 import { TOOLS } from "../../src/tools/ToolDefinitions.js"
 import {
   getJson,

@@ -12,7 +12,7 @@ import { isIsoDate } from "../../src/domain/IsoDate.js"
 import { CachedHttpLive } from "../../src/http/HttpServer.js"
 import type { Query } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
-import { ReferenceEngineLive } from "../../src/query/reference/ReferenceEngine.js"
+import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
 import type { ParametersSchema } from "../../src/tools/ToolParameters.js"
 import { CUTOVER, type Fixture, TODAY, clockAt } from "../http/HttpTestKit.js"
 

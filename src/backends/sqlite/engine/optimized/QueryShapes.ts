@@ -1,0 +1,98 @@
+import type { DateWindow } from "../../../../domain/DateWindow.js"
+import type { IsoDate } from "../../../../domain/IsoDate.js"
+import {
+  type RecordFilters,
+  SummaryByItemQuery,
+  SummaryByLineQuery,
+  SummaryDailyQuery,
+  SummaryMonthlyByItemQuery,
+  SummaryMonthlyQuery,
+  type SummaryQuery
+} from "../../../../query/Query.js"
+import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
+import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
+import { dailyTextSql, summarySql } from "./SummarySql.js"
+
+/** One shape of statement the optimized engine issues, with example values to plan it. */
+export interface QueryShape {
+  readonly name: string
+  readonly statement: SqlStatement
+}
+
+const subsets = <T>(xs: ReadonlyArray<T>): ReadonlyArray<ReadonlyArray<T>> =>
+  xs.reduce<ReadonlyArray<ReadonlyArray<T>>>((acc, x) => [...acc, ...acc.map((s) => [...s, x])], [[]])
+
+const window: DateWindow = { from: "2026-01-10" as IsoDate, to: "2026-03-20" as IsoDate }
+const example = { item_code: "ITM-0001", line_code: "L01", lot_prefix: "ABC", q: "bolt" } as const
+
+/**
+ * Every statement shape the optimized engine sends to a file: `/records` with each combination of filters,
+ * first page and keyset page, `q` long enough for the trigram index and too short for it; `/items`; `/lines`;
+ * every summary with each filter combination it accepts (the daily summary and monthly-by-item over all items as
+ * JSON text, monthly-by-item's names and its row merge too). `scripts/analyze-indexes.ts` plans them all. A summary
+ * read from running totals has its seek branch and its short-range scan branch in one text (the parameters empty
+ * one of them), so one window plans both.
+ */
+export const queryShapes = (): ReadonlyArray<QueryShape> => {
+  const shapes: Array<QueryShape> = []
+  for (const keys of subsets(["item_code", "line_code", "lot_prefix", "q"] as const)) {
+    for (const q of keys.includes("q") ? ["bolt", "bo"] : [undefined]) {
+      const filters: RecordFilters = Object.fromEntries(keys.map((k) => [k, k === "q" ? q : example[k]]))
+      const label = keys.map((k) => (k === "q" ? `q(${q?.length})` : k)).join("+") || "none"
+      shapes.push({
+        name: `records[${label}]`,
+        statement: recordTextsSql(window, filters, undefined, 101, "json-list", "live")
+      })
+      shapes.push({
+        name: `records[${label}] after`,
+        statement: recordTextsSql(
+          window,
+          filters,
+          { production_date: "2026-02-01", id: 1000 },
+          101,
+          "json-list",
+          "live"
+        )
+      })
+    }
+  }
+  shapes.push(
+    { name: "items[q(4)]", statement: itemsSql("bolt", 51) },
+    { name: "items[q(2)]", statement: itemsSql("bo", 51) }
+  )
+  shapes.push({ name: "lines", statement: LINES_SQL })
+  const summaries: Array<SummaryQuery> = []
+  for (const keys of subsets(["item_code", "line_code"] as const)) {
+    const f = {
+      item_code: keys.includes("item_code") ? example.item_code : undefined,
+      line_code: keys.includes("line_code") ? example.line_code : undefined
+    }
+    summaries.push(
+      new SummaryDailyQuery({ window, ...f }),
+      new SummaryMonthlyQuery({ window, ...f }),
+      new SummaryMonthlyByItemQuery({ window, ...f })
+    )
+  }
+  for (const line_code of [undefined, example.line_code])
+    summaries.push(new SummaryByItemQuery({ window, line_code, limit: undefined }))
+  for (const item_code of [undefined, example.item_code]) summaries.push(new SummaryByLineQuery({ window, item_code }))
+  for (const s of summaries) {
+    const label = [
+      s._tag,
+      "item_code" in s && s.item_code !== undefined ? "item_code" : "",
+      "line_code" in s && s.line_code !== undefined ? "line_code" : ""
+    ]
+      .filter((x) => x !== "")
+      .join("+")
+    if (s._tag === "summary_daily") shapes.push({ name: label, statement: dailyTextSql(s, window) })
+    else if (s._tag === "summary_monthly_by_item" && s.item_code === undefined) {
+      shapes.push(
+        { name: label, statement: monthlyByItemTextSql(s, window) },
+        { name: `${label} given the latest part's names`, statement: monthlyByItemTextSql(s, window, "[]") },
+        { name: `${label} names`, statement: latestNamesJsonSql(s, window) },
+        { name: `${label} rows (a cutover inside a month)`, statement: summarySql(s, window) }
+      )
+    } else shapes.push({ name: label, statement: summarySql(s, window) })
+  }
+  return shapes
+}
