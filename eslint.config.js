@@ -32,6 +32,25 @@ const FILE_CONTENT_ACCESS = [
   "promises"
 ]
 
+/** Imports that open files: in the service, only SQLite opens a database file (through DbConnection). */
+const FILE_OPENING_IMPORTS = [
+  {
+    name: "better-sqlite3",
+    allowTypeImports: true,
+    message:
+      "Open SQLite files through src/backends/sqlite/db/DbConnection.ts, which owns every connection of the service."
+  },
+  {
+    name: "node:fs",
+    importNames: FILE_CONTENT_ACCESS,
+    message: "Only SQLite opens a database file, its -wal or -shm in the service process; `stat` is fine."
+  },
+  {
+    name: "node:fs/promises",
+    message: "Only SQLite opens a database file, its -wal or -shm in the service process; `stat` is fine."
+  }
+]
+
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "data/", "coverage/", ".bench/"] },
   js.configs.recommended,
@@ -53,23 +72,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: [
-            {
-              name: "better-sqlite3",
-              allowTypeImports: true,
-              message:
-                "Open SQLite files through src/backends/sqlite/db/DbConnection.ts, which owns every connection of the service."
-            },
-            {
-              name: "node:fs",
-              importNames: FILE_CONTENT_ACCESS,
-              message: "Only SQLite opens a database file, its -wal or -shm in the service process; `stat` is fine."
-            },
-            {
-              name: "node:fs/promises",
-              message: "Only SQLite opens a database file, its -wal or -shm in the service process; `stat` is fine."
-            }
-          ]
+          paths: FILE_OPENING_IMPORTS
         }
       ],
       "no-restricted-syntax": [
@@ -77,6 +80,27 @@ export default tseslint.config(
         {
           selector: "ImportDeclaration[source.value='node:fs'] > ImportNamespaceSpecifier",
           message: "Import the fs functions by name, so that the lint rule on file access can see them."
+        }
+      ]
+    }
+  },
+  {
+    // HTTP, the cache, the assistant, the metrics and the rest know a backend only through its seams (QueryEngine,
+    // ChangeFeed, DatabaseHealth, EngineStats, SourceStates); src/app composes a backend, the seed writes SQLite.
+    files: ["src/**/*.ts"],
+    ignores: ["src/backends/**", "src/app/**", "src/seed/**", "src/main.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: FILE_OPENING_IMPORTS,
+          patterns: [
+            {
+              group: ["**/backends/**"],
+              message:
+                "Use the backend through its seams (QueryEngine, ChangeFeed, DatabaseHealth, EngineStats, SourceStates)."
+            }
+          ]
         }
       ]
     }

@@ -3,14 +3,13 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer } from "effect"
 import { ApiKeys } from "../access/ApiKeys.js"
 import { ChatAccess } from "../access/ChatAccess.js"
-import { DatabaseHealth } from "../health/DatabaseHealth.js"
 import { ChatHandlers } from "../assistant/ChatHandlers.js"
 import { ChatLoopLive } from "../assistant/ChatLoopLive.js"
 import { ToolsHandlers } from "../tools/ToolsHandlers.js"
 import { PlantMcpLive } from "../assistant/PlantMcp.js"
 import { PlantToolkitLive } from "../assistant/PlantToolkit.js"
+import { CacheInvalidationLive } from "../cache/CacheInvalidation.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
-import { ChangeDetector } from "../backends/sqlite/changes/ChangeDetector.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
 import { Answers } from "./Answers.js"
 import { Api } from "./Api.js"
@@ -79,12 +78,13 @@ const ServerLive = Layer.scoped(
 )
 
 /**
- * The whole HTTP service, given an `Answers` implementation (the seam a response cache replaces), the
- * `QueryEngine`, `DbTargets` and the configuration. Its output includes `HttpServer.HttpServer`, whose
- * `address` tells a test which port `PORT=0` picked.
+ * The whole HTTP service, given an `Answers` implementation (the seam a response cache replaces), a backend's
+ * seams (`QueryEngine`, `DatabaseHealth`, optionally `EngineStats` and `SourceStates`), `DbTargets` and the
+ * configuration. Its output includes `HttpServer.HttpServer`, whose `address` tells a test which port `PORT=0`
+ * picked.
  */
 export const HttpAppLive = ServerLive.pipe(
-  Layer.provide([ExportSlots.Default, DatabaseHealth.Default, ApiKeys.Default]),
+  Layer.provide([ExportSlots.Default, ApiKeys.Default]),
   Layer.provideMerge(NodeHttpServer.layerContext),
   Layer.provideMerge(NodeServer.Default)
 )
@@ -94,18 +94,23 @@ export const HttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
   Layer.provide(ApiKeys.Default),
   Layer.provide(Answers.Uncached),
-  Layer.provideMerge(ChangeDetector.Default),
   Layer.provide([QueryMetrics.Default, ResponseCache.Default])
 )
 
 /**
- * The service's HTTP app: answers through the response cache (fresh entries served by exact URL from the
- * synchronous fast path), kept current by the change detector.
+ * The response cache and the metrics, the cache following the `ChangeFeed`. Built before the backend that
+ * publishes on the feed, so that the cache listens before the backend's first poll.
+ */
+export const ResponseCacheLive = CacheInvalidationLive.pipe(
+  Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
+)
+
+/**
+ * The service's HTTP app: answers through the response cache of `ResponseCacheLive` (fresh entries served by
+ * exact URL from the synchronous fast path).
  */
 export const CachedHttpLive = HttpAppLive.pipe(
   Layer.provide(QueryFastPathLive),
   Layer.provide(ApiKeys.Default),
-  Layer.provide(Answers.Cached),
-  Layer.provideMerge(ChangeDetector.Default),
-  Layer.provideMerge(Layer.mergeAll(QueryMetrics.Default, ResponseCache.Default))
+  Layer.provide(Answers.Cached)
 )

@@ -1,10 +1,9 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { ResponseCache } from "../cache/ResponseCache.js"
-import { ChangeDetector } from "../backends/sqlite/changes/ChangeDetector.js"
-import { DB_FILES } from "../domain/DbFile.js"
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/PrometheusText.js"
 import { QueryMetrics } from "../metrics/QueryMetrics.js"
+import { SourceStates } from "../metrics/SourceStates.js"
 import { EngineStats } from "../query/EngineStats.js"
 import { Api } from "./Api.js"
 
@@ -20,25 +19,7 @@ export const MetricsHandlers = HttpApiBuilder.group(Api, "metrics", (handlers) =
     const metrics = yield* QueryMetrics
     const cache = yield* ResponseCache
     const engine = yield* EngineStats
-    const detector = yield* Effect.serviceOption(ChangeDetector)
-    const files = Option.match(detector, {
-      onNone: () => Effect.succeed(undefined),
-      onSome: (d) =>
-        Effect.map(d.states, (states) =>
-          DB_FILES.map((file) => {
-            const state = states[file]
-            return {
-              file,
-              dataVersion: state.dataVersion,
-              readable: state.readable,
-              seq: state.seq,
-              auditedSeq: state.audit?.seq ?? null,
-              behind: state.audit?.behind === true,
-              reconnects: state.reconnects
-            }
-          })
-        )
-    })
+    const sources = yield* SourceStates
     return handlers
       .handle("performance", () => Effect.map(metrics.performanceSnapshot, json))
       .handle("cache", () =>
@@ -49,7 +30,7 @@ export const MetricsHandlers = HttpApiBuilder.group(Api, "metrics", (handlers) =
       .handle("prometheus", () =>
         Effect.gen(function* () {
           const pool = yield* engine.pool
-          const fileStates = yield* files
+          const fileStates = yield* sources.files
           const text = yield* metrics.prometheusText({
             cache: yield* cache.stats,
             ...(pool === undefined ? {} : { pool }),

@@ -1,6 +1,6 @@
 import type { CacheStats as ApiCacheStats } from "../cache/EntryStore.js"
 import type { DbFile } from "../domain/DbFile.js"
-import type { PoolStats } from "../backends/sqlite/pool/ReadPool.js"
+import type { PoolStats } from "../query/EngineStats.js"
 import type { Family } from "./PrometheusText.js"
 
 /** The response cache's figures, as `/metrics/cache` reports them (`api_cache` without `hit_rate`). */

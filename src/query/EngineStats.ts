@@ -1,5 +1,15 @@
 import { Context, Effect } from "effect"
-import type { PoolStats } from "../backends/sqlite/pool/ReadPool.js"
+
+/** The figures of an engine's pool of readers, as `/metrics` exports them. */
+export interface PoolStats {
+  readonly size: number
+  readonly idle: number
+  readonly waiting: number
+  readonly inFlight: number
+  readonly retired: number
+  readonly timeouts: number
+  readonly rejections: number
+}
 
 /** What the selected engine can tell about its execution resources (the read pool, when it has one). */
 export class EngineStats extends Context.Reference<EngineStats>()("EngineStats", {

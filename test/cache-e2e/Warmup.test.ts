@@ -1,10 +1,11 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Context, Deferred, Effect, Layer, LogLevel, Logger } from "effect"
 import * as fs from "node:fs"
+import { appOver } from "../../src/app/AppLive.js"
+import { SqliteFilesLive } from "../../src/backends/sqlite/SqliteBackend.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { type IsoDate, addDays, utcDateOf } from "../../src/domain/IsoDate.js"
-import { CacheWarmupLive, warmupUrls } from "../../src/http/CacheWarmup.js"
-import { CachedHttpLive } from "../../src/http/HttpServer.js"
+import { warmupUrls } from "../../src/http/CacheWarmup.js"
 import { EngineStats } from "../../src/query/EngineStats.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { QueryEngineLive } from "../../src/backends/sqlite/engine/QueryEngineLive.js"
@@ -80,11 +81,7 @@ const gatedEngine = (gate: Gate) =>
 
 /** AppLive's composition, with the engine held by `gate`. */
 const gatedApp = (gate: Gate) =>
-  CacheWarmupLive.pipe(
-    Layer.provideMerge(CachedHttpLive),
-    Layer.provide(gatedEngine(gate)),
-    Layer.provide(DbTargets.Default)
-  )
+  appOver(Layer.merge(gatedEngine(gate), SqliteFilesLive)).pipe(Layer.provide(DbTargets.Default))
 
 /** Until the warm-up's first query is held. */
 const held = (gate: Gate) =>

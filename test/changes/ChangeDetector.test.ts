@@ -4,7 +4,9 @@ import { Duration, Effect, Layer, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { EntryMeta } from "../../src/cache/CacheEntry.js"
+import { CacheInvalidationLive } from "../../src/cache/CacheInvalidation.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import { ChangeFeed } from "../../src/changes/ChangeFeed.js"
 import { ChangeDetector } from "../../src/backends/sqlite/changes/ChangeDetector.js"
 import { detectorSettings } from "./DetectorKit.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
@@ -28,7 +30,7 @@ const POLL_MS = 50
 
 type Call = readonly [DbFile, "file"] | readonly [DbFile, ReadonlyArray<string>]
 
-/** The real cache, with every invalidation the detector asks for recorded in `calls`. */
+/** The real cache following the change feed, with every invalidation the feed brings recorded in `calls`. */
 const recordingCache = (calls: Array<Call>) =>
   Layer.effect(
     ResponseCache,
@@ -51,6 +53,7 @@ const recordingCache = (calls: Array<Call>) =>
 
 const detector = (files: { live: string; archive: string }, calls: Array<Call>) =>
   ChangeDetector.Default.pipe(
+    Layer.provide(CacheInvalidationLive.pipe(Layer.provideMerge(ChangeFeed.Default))),
     Layer.provideMerge(recordingCache(calls)),
     Layer.provide(DbTargets.Default),
     Layer.provide(detectorSettings(files, { CHANGE_POLL_MS: String(POLL_MS), POOL_FILE_CHECK_MS: "0" }))

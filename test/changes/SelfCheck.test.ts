@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, TestClock } from "effect"
+import { Context, Duration, Effect, Layer, TestClock } from "effect"
 import * as fs from "node:fs"
-import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { type AuditedFile, ChangeAudit } from "../../src/backends/sqlite/changes/ChangeAudit.js"
 import { ChangeDetector } from "../../src/backends/sqlite/changes/ChangeDetector.js"
+import { SqliteHealthLive } from "../../src/backends/sqlite/health/SqliteHealth.js"
+import { ChangeFeed } from "../../src/changes/ChangeFeed.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { DbConnections } from "../../src/backends/sqlite/db/DbConnections.js"
 import { fileIdentity } from "../../src/backends/sqlite/db/DbConnection.js"
@@ -20,10 +21,10 @@ const POLL_MS = 100
  * the one part of the self-check a test cannot make happen on demand.
  */
 const detectorWithAudit = (files: { live: string; archive: string }, reads: { current: Array<AuditedFile> }) =>
-  Layer.mergeAll(DatabaseHealth.Default, ChangeDetector.DefaultWithoutDependencies).pipe(
+  Layer.mergeAll(SqliteHealthLive, ChangeDetector.DefaultWithoutDependencies).pipe(
     Layer.provide(ChangeDetector.DefaultWithoutDependencies),
     Layer.provide(Layer.succeed(ChangeAudit, ChangeAudit.make({ read: () => Effect.succeed(reads.current) }))),
-    Layer.provide([ResponseCache.Default, DbConnections.Default]),
+    Layer.provide([ChangeFeed.Default, DbConnections.Default]),
     Layer.provideMerge(DbTargets.Default),
     Layer.provide(detectorSettings(files, { CHANGE_POLL_MS: String(POLL_MS), CHANGE_AUDIT_MS: "0" }))
   )
@@ -43,7 +44,7 @@ describe("the change detector's self-check", () => {
         const reads = { current: [] as Array<AuditedFile> }
         const context = yield* Layer.build(detectorWithAudit(files, reads))
         const detector = context.unsafeMap.get(ChangeDetector.key) as ChangeDetector
-        const health = context.unsafeMap.get(DatabaseHealth.key) as DatabaseHealth
+        const health = Context.get(context, DatabaseHealth)
         const seen = (yield* detector.states).live.seq!
         const identity = fileIdentity(files.live)!
         const archive = { identity: fileIdentity(files.archive)!, seq: (yield* detector.states).archive.seq }

@@ -3,8 +3,9 @@ import * as path from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { afterAll } from "vitest"
-import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { ChangeDetector } from "../../src/backends/sqlite/changes/ChangeDetector.js"
+import { SqliteHealthLive } from "../../src/backends/sqlite/health/SqliteHealth.js"
+import { ChangeFeed } from "../../src/changes/ChangeFeed.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { DatabaseHealth, type HealthReport } from "../../src/health/DatabaseHealth.js"
@@ -131,9 +132,9 @@ describe("/health", () => {
 describe("DatabaseHealth", () => {
   const files = fixture({ withArchive: false })
   const targets = (archiveExplicit: boolean) =>
-    DatabaseHealth.Default.pipe(
+    SqliteHealthLive.pipe(
       Layer.provide(ChangeDetector.Default),
-      Layer.provide(ResponseCache.Default),
+      Layer.provide(ChangeFeed.Default),
       Layer.provide(
         Layer.succeed(
           DbTargets,

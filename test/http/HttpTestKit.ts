@@ -9,6 +9,8 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
+import { SqliteFilesLive } from "../../src/backends/sqlite/SqliteBackend.js"
+import { ChangeFeed } from "../../src/changes/ChangeFeed.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { PRODUCTION_RECORDS_DDL } from "../../src/backends/sqlite/db/BaseSchema.js"
 import type { ApiRecord } from "../../src/domain/ProductionRecord.js"
@@ -137,6 +139,8 @@ export const serverLayer = (
 ) =>
   HttpLive.pipe(
     Layer.provide(ControlledEngine(options.control ?? makeEngineControl())),
+    Layer.provide(SqliteFilesLive),
+    Layer.provide(ChangeFeed.Default),
     Layer.provide(DbTargets.Default),
     Layer.provide(
       Layer.setConfigProvider(

@@ -7,9 +7,10 @@ import { Ajv } from "ajv"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as http from "node:http"
+import { appOver } from "../../src/app/AppLive.js"
+import { SqliteFilesLive } from "../../src/backends/sqlite/SqliteBackend.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { isIsoDate } from "../../src/domain/IsoDate.js"
-import { CachedHttpLive } from "../../src/http/HttpServer.js"
 import type { Query } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
@@ -148,12 +149,11 @@ const CountingEngine = (log: EngineLog) =>
   ).pipe(Layer.provide(ReferenceEngineLive))
 
 /**
- * The app as the service runs it (`CachedHttpLive`: the response cache, its fast path and the change detector)
+ * The app as the service runs it (`appOver`: the response cache, its fast path, the SQLite files' change detector)
  * over `fixture`, with the reference engine counting its runs in `log`.
  */
 export const cachedServerLayer = (fixture: Fixture, log: EngineLog) =>
-  CachedHttpLive.pipe(
-    Layer.provide(CountingEngine(log)),
+  appOver(Layer.merge(CountingEngine(log), SqliteFilesLive)).pipe(
     Layer.provide(DbTargets.Default),
     Layer.provide(
       Layer.setConfigProvider(

@@ -1,6 +1,6 @@
 import { Clock, Config, Duration, Effect, Schedule } from "effect"
-import { ResponseCache } from "../../../cache/ResponseCache.js"
 import { DbTargets } from "../../../config/DbTargets.js"
+import { ChangeFeed, DataChange } from "../../../changes/ChangeFeed.js"
 import { DbConnections } from "../db/DbConnections.js"
 import { DB_FILES, type DbFile } from "../../../domain/DbFile.js"
 import { type AuditedFile, ChangeAudit } from "./ChangeAudit.js"
@@ -32,10 +32,10 @@ export interface DetectorFileState extends FileWatchState {
 }
 
 /**
- * Finds commits by any process to the live and archive files within `CHANGE_POLL_MS` and invalidates the cached
- * answers they make stale: by touched date for commits, whole-file for a file replaced on disk (or back after a
- * fault with other contents). An unreadable file is a fault, not a change: nothing is invalidated, and its state
- * says why. The poll runs in a fiber of the layer's scope; the connections close with it.
+ * Finds commits by any process to the live and archive files within `CHANGE_POLL_MS` and publishes them on the
+ * `ChangeFeed` (which the response cache follows): the touched dates of commits, the whole file for a file
+ * replaced on disk (or back after a fault with other contents). An unreadable file is a fault, not a change:
+ * nothing is published, and its state says why. The poll runs in a fiber of the layer's scope; the connections close with it.
  *
  * It checks itself: every `CHANGE_AUDIT_MS` a separate process reads each change log's last position; a detector
  * still short of it `LAG_POLLS` intervals later is behind (say, its WAL index was deleted under it), which
@@ -44,7 +44,7 @@ export interface DetectorFileState extends FileWatchState {
 export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDetector", {
   scoped: Effect.gen(function* () {
     const targets = yield* DbTargets
-    const cache = yield* ResponseCache
+    const feed = yield* ChangeFeed
     const connections = yield* DbConnections
     const auditor = yield* ChangeAudit
     const pollMillis = yield* Config.integer("CHANGE_POLL_MS").pipe(
@@ -78,11 +78,11 @@ export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDete
         case "None":
           return Effect.void
         case "Dates":
-          return cache.invalidateDates(file, change.dates, unchangedUntil)
+          return feed.publish(DataChange.Dates({ file, dates: change.dates, unchangedUntil }))
         case "File":
           return Effect.zipRight(
             Effect.logInfo(`${file} file: ${change.reason}; every cached answer of it is dropped`),
-            cache.invalidateFile(file, settleMillis)
+            feed.publish(DataChange.Replaced({ file, settleMillis }))
           )
       }
     }

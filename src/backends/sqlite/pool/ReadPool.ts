@@ -1,5 +1,6 @@
 import { Context, Data, type Effect } from "effect"
 import type { DbFile } from "../../../domain/DbFile.js"
+import type { PoolStats } from "../../../query/EngineStats.js"
 import type { ReadError } from "../../../query/ReadErrors.js"
 
 export type SqlValue = string | number | null
@@ -57,16 +58,6 @@ export interface ReadResult {
   /** `performance.timeOrigin + performance.now()` in the worker when the statement started and ended. */
   readonly startedAt: number
   readonly endedAt: number
-}
-
-export interface PoolStats {
-  readonly size: number
-  readonly idle: number
-  readonly waiting: number
-  readonly inFlight: number
-  readonly retired: number
-  readonly timeouts: number
-  readonly rejections: number
 }
 
 /**
