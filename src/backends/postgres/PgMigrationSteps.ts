@@ -6,7 +6,7 @@
 import { DIMENSION_TABLES, FOLD_CASE_FUNCTION } from "./PgDimensions.js"
 import { ADD_YEAR_FUNCTION, CREATE_YEARS, RECORD_INDEXES, recordsTableStatements } from "./PgRecordsSchema.js"
 import { PG_ROLLUPS, createRollupStatements } from "./PgRollups.js"
-import { BACKFILL_STATEMENTS, TRIGGER_STATEMENTS } from "./PgTriggers.js"
+import { BACKFILL_STATEMENTS, TRIGGER_STATEMENTS, TRUNCATE_TRIGGER_STATEMENTS } from "./PgTriggers.js"
 
 export interface PgMigrationStep {
   readonly version: number
@@ -41,6 +41,7 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
       ...DIMENSION_TABLES,
       ...PG_ROLLUPS.flatMap(createRollupStatements),
       ...TRIGGER_STATEMENTS,
+      ...TRUNCATE_TRIGGER_STATEMENTS,
       ...BACKFILL_STATEMENTS,
       "ANALYZE"
     ]

@@ -74,5 +74,23 @@ export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event
   ]
 })
 
+/**
+ * TRUNCATE (no transition table) empties every derived table and notifies one range over all dates, which
+ * invalidates everything in the payload's own form.
+ */
+const TRUNCATE_FUNCTION = `CREATE OR REPLACE FUNCTION production_records_after_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE items, lines, ${PG_ROLLUPS.map((r) => r.table).join(", ")};
+  PERFORM pg_notify('${CHANGES_CHANNEL}', '[["0001-01-01","9999-12-31"]]');
+  RETURN NULL;
+END $$`
+
+export const TRUNCATE_TRIGGER_STATEMENTS: ReadonlyArray<string> = [
+  TRUNCATE_FUNCTION,
+  `CREATE TRIGGER production_records_after_truncate AFTER TRUNCATE ON production_records
+  FOR EACH STATEMENT EXECUTE FUNCTION production_records_after_truncate()`
+]
+
 /** Fills the (empty) derived tables from the base table: the triggers' add statements over all of it. */
 export const BACKFILL_STATEMENTS: ReadonlyArray<string> = addAll("production_records")
