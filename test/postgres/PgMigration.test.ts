@@ -68,33 +68,37 @@ describe("npm run migrate -- --postgres", () => {
       })
     )
 
-    it.effect("makes a partition per year through next year and a DEFAULT one; add_year moves default rows", () =>
-      Effect.gen(function* () {
-        const sql = yield* SqlClient.SqlClient
-        const partitions = yield* sql<{ name: string; bound: string }>`
+    it.effect(
+      "makes a partition per year through next year and a DEFAULT one; add_year moves default rows, keeps the rollups",
+      () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const partitions = yield* sql<{ name: string; bound: string }>`
           SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
           WHERE i.inhparent = 'production_records'::regclass ORDER BY 1`
-        const nextYear = new Date().getUTCFullYear() + 1
-        const years = Array.from({ length: nextYear - 2020 + 1 }, (_, i) => `production_records_${2020 + i}`)
-        expect(partitions.map((p) => p.name)).toEqual([...years, "production_records_default"])
-        expect(partitions.find((p) => p.name === "production_records_default")!.bound).toBe("DEFAULT")
-        expect(partitions.find((p) => p.name === "production_records_2024")!.bound).toBe(
-          "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"
-        )
+          const nextYear = new Date().getUTCFullYear() + 1
+          const years = Array.from({ length: nextYear - 2020 + 1 }, (_, i) => `production_records_${2020 + i}`)
+          expect(partitions.map((p) => p.name)).toEqual([...years, "production_records_default"])
+          expect(partitions.find((p) => p.name === "production_records_default")!.bound).toBe("DEFAULT")
+          expect(partitions.find((p) => p.name === "production_records_2024")!.bound).toBe(
+            "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"
+          )
 
-        yield* sql`INSERT INTO production_records (production_date, item_code, item_name, lot_number, line_code, good_quantity)
+          yield* sql`INSERT INTO production_records (production_date, item_code, item_name, lot_number, line_code, good_quantity)
           VALUES ('2015-03-04', 'OLD', 'Old part', 'L0', 'L01', 9)`
-        const where = () => sql<{ part: string }>`
+          const where = () => sql<{ part: string }>`
           SELECT tableoid::regclass::text AS part FROM production_records WHERE production_date = '2015-03-04'`
-        expect((yield* where())[0]!.part).toBe("production_records_default")
-        const [added] = yield* sql<{ added: boolean }>`SELECT production_records_add_year(2015) AS added`
-        expect(added!.added).toBe(true)
-        expect((yield* where())[0]!.part).toBe("production_records_2015")
-        const [rollup] = yield* sql<{ cnt: string }>`SELECT cnt FROM rollup_day WHERE period = '2015-03-04'`
-        expect(rollup!.cnt).toBe("1")
-        yield* sql`DELETE FROM production_records WHERE production_date = '2015-03-04'`
-      })
+          expect((yield* where())[0]!.part).toBe("production_records_default")
+          const [added] = yield* sql<{ added: boolean }>`SELECT production_records_add_year(2015) AS added`
+          expect(added!.added).toBe(true)
+          expect((yield* where())[0]!.part).toBe("production_records_2015")
+          const [rollup] = yield* sql<{ cnt: string }>`SELECT cnt FROM rollup_day WHERE period = '2015-03-04'`
+          expect(rollup!.cnt).toBe("1")
+          // The new partition has the triggers too.
+          yield* sql`DELETE FROM production_records_2015 WHERE production_date = '2015-03-04'`
+          expect(yield* sql`SELECT 1 FROM rollup_day WHERE period = '2015-03-04'`).toEqual([])
+        })
     )
 
     it.effect("the statement shapes read indexes: no Seq Scan of a partition", () =>

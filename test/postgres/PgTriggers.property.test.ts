@@ -48,7 +48,14 @@ const op = fc.oneof(
   fc.record({ _tag: fc.constant("insert" as const), rows: fc.array(record, { minLength: 1, maxLength: 12 }) }),
   fc.record({ _tag: fc.constant("copy" as const), rows: fc.array(record, { minLength: 1, maxLength: 12 }) }),
   fc.record({ _tag: fc.constant("update" as const), where: selector, set: fc.constantFrom(...SETS) }),
-  fc.record({ _tag: fc.constant("delete" as const), where: selector })
+  fc.record({ _tag: fc.constant("delete" as const), where: selector }),
+  // A writer may name a partition: its own statement triggers keep the derived tables.
+  fc.record({
+    _tag: fc.constant("updatePartition" as const),
+    year: fc.constantFrom(2024, 2025, 2026),
+    where: selector
+  }),
+  fc.record({ _tag: fc.constant("deletePartition" as const), year: fc.constantFrom(2024, 2025, 2026), where: selector })
 )
 
 const COLUMNS = "production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity"
@@ -74,7 +81,7 @@ const expectDerivedExact = Effect.gen(function* () {
 describe("the statement triggers keep every derived table exact", () => {
   layer(migratedPgLayer(inject("pgAdminUrl")), { timeout: 300_000 })((it) => {
     it.effect.prop(
-      "after each INSERT, COPY, UPDATE (across years and the cutover) and DELETE, rollups = GROUP BY of the records",
+      "after each INSERT, COPY, UPDATE (across years and the cutover) and DELETE, on the table or a partition, rollups = GROUP BY of the records",
       { ops: fc.array(op, { minLength: 1, maxLength: 8 }) },
       ({ ops }) =>
         Effect.scoped(
@@ -103,6 +110,15 @@ describe("the statement triggers keep every derived table exact", () => {
                   break
                 case "delete":
                   yield* sql.unsafe(`DELETE FROM production_records WHERE ${whereOf(o.where)}`)
+                  break
+                case "updatePartition":
+                  yield* sql.unsafe(
+                    `UPDATE production_records_${o.year} SET good_quantity = good_quantity + 3, item_name = 'Bolt rev4'
+                    WHERE ${whereOf(o.where)}`
+                  )
+                  break
+                case "deletePartition":
+                  yield* sql.unsafe(`DELETE FROM production_records_${o.year} WHERE ${whereOf(o.where)}`)
               }
               yield* expectDerivedExact
             }

@@ -6,7 +6,7 @@
 import { DIMENSION_TABLES, FOLD_CASE_FUNCTION } from "./PgDimensions.js"
 import { ADD_YEAR_FUNCTION, CREATE_YEARS, RECORD_INDEXES, recordsTableStatements } from "./PgRecordsSchema.js"
 import { PG_ROLLUPS, createRollupStatements } from "./PgRollups.js"
-import { BACKFILL_STATEMENTS, TRIGGER_STATEMENTS, TRUNCATE_TRIGGER_STATEMENTS } from "./PgTriggers.js"
+import { BACKFILL_STATEMENTS, GUARD_FUNCTION, TRIGGER_STATEMENTS, TRUNCATE_TRIGGER_STATEMENTS } from "./PgTriggers.js"
 
 export interface PgMigrationStep {
   readonly version: number
@@ -25,14 +25,14 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
   {
     version: 1,
     name: "records",
-    description: "production_records partitioned by year (through next year, plus DEFAULT), the /records indexes",
-    statements: [...recordsTableStatements(cutover), ADD_YEAR_FUNCTION, CREATE_YEARS, ...RECORD_INDEXES]
+    description: "production_records partitioned by range of production_date (DEFAULT partition), /records indexes",
+    statements: [...recordsTableStatements(cutover), ...RECORD_INDEXES]
   },
   {
     version: 2,
     name: "derived",
     description:
-      "items (pg_trgm index for q), lines, day/month rollups by none/item/line/item+line, statement triggers with NOTIFY",
+      "items (pg_trgm index for q), lines, day/month rollups, statement triggers with NOTIFY; a partition a year",
     // The triggers come before the backfill: creating them locks out writers until the step commits, so no
     // record lands between the backfill's read and the triggers that would have counted it.
     statements: [
@@ -42,6 +42,10 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
       ...PG_ROLLUPS.flatMap(createRollupStatements),
       ...TRIGGER_STATEMENTS,
       ...TRUNCATE_TRIGGER_STATEMENTS,
+      GUARD_FUNCTION,
+      "SELECT production_records_guard('production_records_default')",
+      ADD_YEAR_FUNCTION,
+      CREATE_YEARS,
       ...BACKFILL_STATEMENTS,
       "ANALYZE"
     ]

@@ -31,7 +31,7 @@ export const recordsTableStatements = (cutover: string): ReadonlyArray<string> =
 /**
  * `production_records_add_year(y)`: the partition of year y, if absent. Rows of that year already in the DEFAULT
  * partition move into it first (an attach would fail otherwise); that move is not a change of the records, so it
- * touches no derived table (statement triggers on the parent do not fire for a partition's own statements).
+ * touches no derived table (the default partition's triggers are off for it; the new table gets its own after).
  */
 export const ADD_YEAR_FUNCTION = `CREATE OR REPLACE FUNCTION production_records_add_year(y int) RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -46,13 +46,17 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM production_records_default WHERE production_date >= lo AND production_date < hi) THEN
     EXECUTE format('CREATE TABLE %I PARTITION OF production_records FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
+    PERFORM production_records_guard(part::regclass);
     RETURN true;
   END IF;
   EXECUTE format('CREATE TABLE %I (LIKE production_records INCLUDING DEFAULTS INCLUDING GENERATED)', part);
+  ALTER TABLE production_records_default DISABLE TRIGGER USER;
   EXECUTE format(
     'WITH moved AS (DELETE FROM production_records_default WHERE production_date >= %L AND production_date < %L RETURNING %s) INSERT INTO %I (%s) SELECT %s FROM moved',
     lo, hi, cols, part, cols, cols);
+  ALTER TABLE production_records_default ENABLE TRIGGER USER;
   EXECUTE format('ALTER TABLE production_records ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
+  PERFORM production_records_guard(part::regclass);
   RETURN true;
 END $$`
 

@@ -65,14 +65,27 @@ const EVENTS = [
   }
 ] as const
 
-export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event, transitions, body, touched }) => {
+const triggerOn = (table: string, event: string, transitions: string) => {
   const fn = `production_records_after_${event.toLowerCase()}`
-  return [
-    triggerFunction(fn, body, touched),
-    `CREATE TRIGGER ${fn} AFTER ${event} ON production_records REFERENCING ${transitions}
+  return `CREATE TRIGGER ${fn} AFTER ${event} ON ${table} REFERENCING ${transitions}
   FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`
-  ]
-})
+}
+
+export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event, transitions, body, touched }) => [
+  triggerFunction(`production_records_after_${event.toLowerCase()}`, body, touched),
+  triggerOn("production_records", event, transitions)
+])
+
+/**
+ * A statement on one partition fires that partition's statement triggers, not the parent's: every partition gets
+ * the same ones (`production_records_guard(partition)`), so a writer that names a partition keeps the derived
+ * tables exact too. (A statement on the parent fires only the parent's.)
+ */
+export const GUARD_FUNCTION = `CREATE OR REPLACE FUNCTION production_records_guard(part regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+${EVENTS.map(({ event, transitions }) => `  EXECUTE format('${triggerOn("%s", event, transitions).replaceAll("'", "''")}', part);`).join("\n")}
+END $$`
 
 /**
  * TRUNCATE (no transition table) empties every derived table and notifies one range over all dates, which
