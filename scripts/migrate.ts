@@ -4,8 +4,13 @@ import { parseArgs } from "node:util"
 import { DbTargets } from "../src/config/DbTargets.js"
 import { migrateFile } from "../src/backends/sqlite/migration/Migrator.js"
 import { MIGRATION_STEPS } from "../src/backends/sqlite/migration/MigrationSteps.js"
+import { PgClient } from "@effect/sql-pg"
+import { Redacted } from "effect"
+import { migratePostgres } from "../src/backends/postgres/PgMigrator.js"
+import { pgMigrationSteps } from "../src/backends/postgres/PgMigrationSteps.js"
 
 const HELP = `Usage: npm run migrate -- [--live PATH] [--archive PATH] [--dry-run]
+       npm run migrate -- --postgres URL [--dry-run]
        node --import tsx scripts/migrate.ts [options]
 
 Brings each present SQLite file (live, then archive) up to the current schema version:
@@ -24,11 +29,22 @@ their whole duration (index builds, the dimensions backfill) say so and report h
 every derived table exact after the migration, whoever writes and however (INSERT OR REPLACE included). A path
 you name must exist (it is never created); a default path that is absent is skipped. A file that is not SQLite,
 or whose production_records table lacks a column, is refused with a message naming it. Ends with PRAGMA
-integrity_check per file.`
+integrity_check per file.
+
+With --postgres URL (postgres://user@host:port/db), brings that PostgreSQL database up to the current schema
+instead (the SQLite files are left alone):
+${pgMigrationSteps("CUTOVER_DATE")
+  .map((s) => `  v${s.version} ${s.name.padEnd(14)} ${s.description}`)
+  .join("\n")}
+Each step runs in one transaction with its row in schema_migrations (a second run changes nothing); --dry-run
+prints the pending steps' SQL as a script and changes nothing. The cutover date (CUTOVER_DATE, default
+2026-01-01) decides each record's source and is recorded in the database; a database migrated with another one
+is refused. More year partitions: SELECT production_records_add_year(2031). See docs/postgres.md.`
 
 const { values } = parseArgs({
   options: {
     live: { type: "string" },
+    postgres: { type: "string" },
     archive: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     help: { type: "boolean", default: false }
@@ -43,7 +59,31 @@ if (values.help) {
 if (values.live !== undefined) process.env.LIVE_DB_PATH = values.live
 if (values.archive !== undefined) process.env.ARCHIVE_DB_PATH = values.archive
 
-const program = Effect.gen(function* () {
+const postgresProgram = (url: string) =>
+  Effect.gen(function* () {
+    const { cutover } = yield* DbTargets
+    const started = Date.now()
+    const report = yield* migratePostgres({ cutover, dryRun: values["dry-run"] })
+    if (report.status === "dry run") return
+    yield* Console.log(
+      `postgres: ${report.status}${report.applied.length > 0 ? ` (${report.applied.join(", ")})` : ""}`
+    )
+    yield* Console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+  }).pipe(
+    Effect.provide(
+      Layer.mergeAll(Layer.fresh(DbTargets.Default), PgClient.layer({ url: Redacted.make(url), maxConnections: 1 }))
+    ),
+    Effect.catchTag("PgMigrationRefused", (e) =>
+      Console.error(`migrate: ${e.message}`).pipe(Effect.zipRight(Effect.sync(() => process.exit(1))))
+    ),
+    Effect.catchTag("SqlError", (e) =>
+      Console.error(`migrate: ${e.message}: ${String(e.cause)}`).pipe(
+        Effect.zipRight(Effect.sync(() => process.exit(1)))
+      )
+    )
+  )
+
+const sqliteProgram = Effect.gen(function* () {
   const targets = yield* DbTargets
   const started = Date.now()
   for (const target of [targets.live, targets.archive]) {
@@ -60,4 +100,4 @@ const program = Effect.gen(function* () {
   Effect.provide(Layer.fresh(DbTargets.Default))
 )
 
-NodeRuntime.runMain(program)
+NodeRuntime.runMain(values.postgres !== undefined ? postgresProgram(values.postgres) : sqliteProgram)
