@@ -3,10 +3,11 @@
  * its own echo worker thread and waits for the reply, the two parts run by `Effect.all` (unbounded), by
  * `Effect.raceWith` (the loser joined, or interrupted on a failure), by root fibers of `Runtime.runFork` observed
  * from an `Effect.async` (the code `Effect.all` replaced), and one after the other. Prints each one's median
- * µs per request over 10 rounds of 4000, alternated; `SERVICES=N` sets the size of the context (default 40).
+ * µs per request over 10 rounds of 4000, alternated; `SERVICES=N` sets the size of the context (default 40),
+ * `REFS=N` how many FiberRefs the requests' fiber has set (default 0).
  *   node --import tsx scripts/halves-timing.ts
  */
-import { Context, Effect, Exit, Fiber, FiberId, Runtime } from "effect"
+import { Context, Effect, Exit, Fiber, FiberId, FiberRef, Runtime } from "effect"
 import { Worker } from "node:worker_threads"
 
 const ECHO = `const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m))`
@@ -58,7 +59,7 @@ const services = Array.from({ length: Number(process.env.SERVICES ?? 40) }, (_, 
   Context.GenericTag<number>(`S${i}`)
 )
 const context = services.reduce((ctx, tag, i) => Context.add(ctx, tag, i), Context.empty() as Context.Context<unknown>)
-const program = Effect.gen(function* () {
+const measure = Effect.gen(function* () {
   const res: Record<string, number[]> = {}
   for (let round = 0; round < 10; round++)
     for (const [name, v] of Object.entries(variants)) {
@@ -69,5 +70,10 @@ const program = Effect.gen(function* () {
   for (const [name, xs] of Object.entries(res))
     console.log(name, xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1), "µs")
 })
-await Effect.runPromise(Effect.provide(program, context))
+// The FiberRefs are set once, around the whole measurement: each part's fiber forks and joins them.
+const program = Effect.flatMap(
+  Effect.forEach(Array.from({ length: Number(process.env.REFS ?? 0) }), (_, i) => FiberRef.make(i)),
+  (refs) => refs.reduce((effect, ref, i) => Effect.locally(effect, ref, i + 1), measure)
+)
+await Effect.runPromise(Effect.provide(Effect.scoped(program), context))
 workers.forEach((w) => w.terminate())
