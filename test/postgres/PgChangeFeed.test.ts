@@ -5,7 +5,7 @@ import { from as copyFrom } from "pg-copy-streams"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { inject } from "vitest"
-import { ListenDropped, PgChangeFeed } from "../../src/backends/postgres/PgChangeFeed.js"
+import { LISTENER_NAME, ListenDropped, PgChangeFeed } from "../../src/backends/postgres/PgChangeFeed.js"
 import { ChangeFeed, DataChange } from "../../src/changes/ChangeFeed.js"
 import { eventually } from "../service/ServiceKit.js"
 import { TestDatabase } from "../support/PgCluster.js"
@@ -22,13 +22,14 @@ const insert = (client: pg.Client, ...dates: ReadonlyArray<string>) =>
   )
 
 /** PgChangeFeed on `url` in the current scope, and every change it published, in order. */
-const startFeed = (url: string, retryMillis = 20) =>
+const startFeed = (url: string, settings: { readonly heartbeatMillis?: number } = {}) =>
   Effect.gen(function* () {
     const config = ConfigProvider.fromMap(
       new Map([
         ["DATABASE_URL", url],
         ["CUTOVER_DATE", CUTOVER],
-        ["PG_LISTEN_RETRY_MS", String(retryMillis)]
+        ["PG_LISTEN_RETRY_MS", "20"],
+        ["PG_LISTEN_HEARTBEAT_MS", String(settings.heartbeatMillis ?? 10_000)]
       ])
     )
     const context = yield* Layer.build(
@@ -46,15 +47,19 @@ const startFeed = (url: string, retryMillis = 20) =>
 /** A connection to the cluster's admin database (ALTER DATABASE cannot name the current one). */
 const adminConnection = connectionTo(ADMIN_URL)
 
-/** The backend pids of the database's connections that ran LISTEN last. */
+/** The backend pids of the listener's connections to the database. */
 const listenerPids = (client: pg.Client) =>
   Effect.map(
-    query(
-      client,
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN production_changes'`
+    Effect.promise(() =>
+      client.query(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 ORDER BY pid",
+        [LISTENER_NAME]
+      )
     ),
     (result) => result.rows.map((row: { pid: number }) => row.pid)
   )
+
+const EVERYTHING = DataChange.Everything({ reason: "the PostgreSQL change notifications may have been missed" })
 
 const dates = (file: "live" | "archive", list: ReadonlyArray<string>) =>
   DataChange.Dates({ file, dates: list, unchangedUntil: expect.any(Number) as unknown as number })
@@ -131,9 +136,7 @@ describe("PgChangeFeed", () => {
         "everything published",
         Effect.sync(() => published.length >= 1)
       )
-      expect(published).toEqual([
-        DataChange.Everything({ reason: "the PostgreSQL change notifications may have been missed" })
-      ])
+      expect(published).toEqual([EVERYTHING])
       yield* insert(writer, "2025-05-05")
       yield* eventually(
         "the next commit published",
@@ -143,6 +146,35 @@ describe("PgChangeFeed", () => {
       expect(yield* listener.state).toMatchObject({ connected: true, reconnects: 1 })
       expect(yield* listenerPids(writer)).not.toContain(pid)
     }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
+  )
+
+  it.live(
+    "a server gone silent: no answer to the heartbeat, the listener reconnects and publishes everything once",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* TestDatabase
+        const { listener, published } = yield* startFeed(url, { heartbeatMillis: 200 })
+        const writer = yield* rawConnection
+        const [pid] = yield* listenerPids(writer)
+        // The backend stops (as a hung server would): its socket stays open and says nothing.
+        yield* Effect.acquireRelease(
+          Effect.sync(() => process.kill(pid!, "SIGSTOP")),
+          () => Effect.sync(() => process.kill(pid!, "SIGCONT"))
+        )
+        yield* eventually(
+          "the listener reconnected",
+          Effect.map(listener.state, (s) => s.connected && s.reconnects >= 1)
+        )
+        // One "everything" a reconnect (a heartbeat late on a busy machine adds a reconnect, not another rule).
+        const { reconnects } = yield* listener.state
+        expect(published).toEqual(Array.from({ length: reconnects }, () => EVERYTHING))
+        yield* insert(writer, "2026-08-08")
+        yield* eventually(
+          "the next commit published",
+          Effect.sync(() => published.some((change) => change._tag === "Dates"))
+        )
+        expect(published.filter((change) => change._tag === "Dates")).toEqual([dates("live", ["2026-08-08"])])
+      }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
   )
 
   it.live("closing the layer's scope ends the listener's connection", () =>

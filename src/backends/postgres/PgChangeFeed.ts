@@ -22,17 +22,28 @@ export interface PgListenState {
 type ListenEvent =
   { readonly _tag: "Listening"; readonly since: number } | { readonly _tag: "Notified"; readonly payload: string }
 
+/** The listening connection's `application_name` (how `pg_stat_activity` shows it). */
+export const LISTENER_NAME = "production-api change feed"
+
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /**
  * One connection's events: `Listening` once LISTEN is active, then each notification; fails with `ListenDropped`
- * when the connection errs or ends. The connection closes with the stream.
+ * when the connection errs or ends, or a heartbeat (`SELECT 1` every `heartbeatMillis`) is not answered within
+ * that time (a server or network gone silent sends no error). The connection closes with the stream.
  */
-const connectionEvents = (url: Redacted.Redacted<string>) =>
+const connectionEvents = (url: Redacted.Redacted<string>, heartbeatMillis: number) =>
   Stream.asyncScoped<ListenEvent, ListenDropped>((emit) =>
     Effect.gen(function* () {
       const client = yield* Effect.acquireRelease(
-        Effect.sync(() => new pg.Client({ connectionString: Redacted.value(url) })),
+        Effect.sync(
+          () =>
+            new pg.Client({
+              connectionString: Redacted.value(url),
+              connectionTimeoutMillis: heartbeatMillis,
+              application_name: LISTENER_NAME
+            })
+        ),
         (client) => Effect.promise(() => client.end().catch(() => undefined))
       )
       // Handlers first: an 'error' event without one would throw out of the driver.
@@ -51,6 +62,20 @@ const connectionEvents = (url: Redacted.Redacted<string>) =>
         catch: (error) => new ListenDropped({ reason: `LISTEN: ${reasonOf(error)}` })
       })
       yield* Effect.promise(() => emit.single({ _tag: "Listening", since }))
+      const heartbeat = Duration.millis(heartbeatMillis)
+      yield* Effect.tryPromise({
+        try: () => client.query("SELECT 1"),
+        catch: (error) => new ListenDropped({ reason: `heartbeat: ${reasonOf(error)}` })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: heartbeat,
+          onTimeout: () => new ListenDropped({ reason: `no answer to a heartbeat within ${heartbeatMillis} ms` })
+        }),
+        Effect.repeat(Schedule.spaced(heartbeat)),
+        Effect.catchAll((dropped) => Effect.promise(() => emit.fail(dropped))),
+        Effect.delay(heartbeat),
+        Effect.forkScoped
+      )
     })
   )
 
@@ -59,7 +84,7 @@ const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 /**
  * The PostgreSQL change feed: a connection of its own (not the pool's) LISTENs on `production_changes`, and each
  * notification's dates go to the `ChangeFeed` per file by the cutover (a file's share too long to list: the whole
- * file). A dropped connection is made again with a capped exponential backoff from `PG_LISTEN_RETRY_MS`; once
+ * file). A dropped connection (or one silent past `PG_LISTEN_HEARTBEAT_MS`) is made again with a capped exponential backoff from `PG_LISTEN_RETRY_MS`; once
  * LISTEN is active again, "everything" is published once, since notifications may have been missed meanwhile.
  * The layer is built once the first LISTEN is active (failing if the first connection cannot be made); the
  * listener is a fiber of the layer's scope, and its connection closes with it.
@@ -70,6 +95,10 @@ export class PgChangeFeed extends Effect.Service<PgChangeFeed>()("PgChangeFeed",
     const retryMillis = yield* Config.integer("PG_LISTEN_RETRY_MS").pipe(
       Config.validate({ message: "PG_LISTEN_RETRY_MS must be at least 1", validation: atLeast(1) }),
       Config.withDefault(250)
+    )
+    const heartbeatMillis = yield* Config.integer("PG_LISTEN_HEARTBEAT_MS").pipe(
+      Config.validate({ message: "PG_LISTEN_HEARTBEAT_MS must be at least 1", validation: atLeast(1) }),
+      Config.withDefault(10_000)
     )
     const { cutover } = yield* DbTargets
     const feed = yield* ChangeFeed
@@ -118,7 +147,7 @@ export class PgChangeFeed extends Effect.Service<PgChangeFeed>()("PgChangeFeed",
       }
     }
 
-    const session = Stream.runForEach(connectionEvents(url), handle).pipe(
+    const session = Stream.runForEach(connectionEvents(url, heartbeatMillis), handle).pipe(
       Effect.tapError((dropped) =>
         Effect.gen(function* () {
           yield* Ref.update(state, (s) => ({ ...s, connected: false }))
