@@ -112,6 +112,25 @@ describe("PgChangeFeed", () => {
       }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
   )
 
+  it.live("TRUNCATE drops both files' answers; a payload that is not the trigger's, everything", () =>
+    Effect.gen(function* () {
+      const { url } = yield* TestDatabase
+      const { published } = yield* startFeed(url)
+      const writer = yield* rawConnection
+      yield* query(writer, "TRUNCATE production_records")
+      yield* query(writer, "SELECT pg_notify('production_changes', 'not a list of ranges')")
+      yield* eventually(
+        "both published",
+        Effect.sync(() => published.length >= 3)
+      )
+      expect(published).toEqual([
+        DataChange.Replaced({ file: "live", settleMillis: 0 }),
+        DataChange.Replaced({ file: "archive", settleMillis: 0 }),
+        DataChange.Everything({ reason: "unexpected change notification not a list of ranges" })
+      ])
+    }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
+  )
+
   it.live("a commit missed while the connection was down: everything once after LISTEN is back, then dates again", () =>
     Effect.gen(function* () {
       const { name, url } = yield* TestDatabase

@@ -84,8 +84,9 @@ const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 /**
  * The PostgreSQL change feed: a connection of its own (not the pool's) LISTENs on `production_changes`, and each
  * notification's dates go to the `ChangeFeed` per file by the cutover (a file's share too long to list: the whole
- * file). A dropped connection (or one silent past `PG_LISTEN_HEARTBEAT_MS`) is made again with a capped exponential backoff from `PG_LISTEN_RETRY_MS`; once
- * LISTEN is active again, "everything" is published once, since notifications may have been missed meanwhile.
+ * file). A dropped connection (or one silent past `PG_LISTEN_HEARTBEAT_MS`) is made again with a capped
+ * exponential backoff from `PG_LISTEN_RETRY_MS`; once LISTEN is active again, "everything" is published once,
+ * since notifications may have been missed meanwhile.
  * The layer is built once the first LISTEN is active (failing if the first connection cannot be made); the
  * listener is a fiber of the layer's scope, and its connection closes with it.
  */
@@ -112,7 +113,9 @@ export class PgChangeFeed extends Effect.Service<PgChangeFeed>()("PgChangeFeed",
       Effect.suspend(() => {
         const touched = touchedByFile(payload, cutover)
         if (touched === undefined)
-          return feed.publish(DataChange.Everything({ reason: `unexpected change notification ${payload}` }))
+          return feed.publish(
+            DataChange.Everything({ reason: `unexpected change notification ${payload.slice(0, 200)}` })
+          )
         return Effect.forEach(
           DB_FILES,
           (file) => {
