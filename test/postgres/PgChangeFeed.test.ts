@@ -112,6 +112,22 @@ describe("PgChangeFeed", () => {
       }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
   )
 
+  it.live("a burst of commits: each published, in commit order", () =>
+    Effect.gen(function* () {
+      const { url } = yield* TestDatabase
+      const { published } = yield* startFeed(url)
+      const writer = yield* rawConnection
+      const days = Array.from({ length: 60 }, (_, i) => new Date(Date.UTC(2026, 2, 1) + i * 86_400_000))
+      const burst = days.map((d) => d.toISOString().slice(0, 10))
+      yield* Effect.forEach(burst, (date) => insert(writer, date), { discard: true })
+      yield* eventually(
+        "all published",
+        Effect.sync(() => published.length >= burst.length)
+      )
+      expect(published).toEqual(burst.map((date) => dates("live", [date])))
+    }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
+  )
+
   it.live("TRUNCATE drops both files' answers; a payload that is not the trigger's, everything", () =>
     Effect.gen(function* () {
       const { url } = yield* TestDatabase

@@ -33,50 +33,53 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
  * that time (a server or network gone silent sends no error). The connection closes with the stream.
  */
 const connectionEvents = (url: Redacted.Redacted<string>, heartbeatMillis: number) =>
-  Stream.asyncScoped<ListenEvent, ListenDropped>((emit) =>
-    Effect.gen(function* () {
-      const client = yield* Effect.acquireRelease(
-        Effect.sync(
-          () =>
-            new pg.Client({
-              connectionString: Redacted.value(url),
-              connectionTimeoutMillis: heartbeatMillis,
-              application_name: LISTENER_NAME
-            })
-        ),
-        (client) => Effect.promise(() => client.end().catch(() => undefined))
-      )
-      // Handlers first: an 'error' event without one would throw out of the driver.
-      client.on("error", (error) => void emit.fail(new ListenDropped({ reason: reasonOf(error) })))
-      client.on("end", () => void emit.fail(new ListenDropped({ reason: "the connection ended" })))
-      client.on("notification", (n) => {
-        if (n.channel === CHANGES_CHANNEL) void emit.single({ _tag: "Notified", payload: n.payload ?? "" })
-      })
-      yield* Effect.tryPromise({
-        try: () => client.connect(),
-        catch: (error) => new ListenDropped({ reason: `connect: ${reasonOf(error)}` })
-      })
-      const since = yield* Clock.currentTimeMillis
-      yield* Effect.tryPromise({
-        try: () => client.query(`LISTEN ${CHANGES_CHANNEL}`),
-        catch: (error) => new ListenDropped({ reason: `LISTEN: ${reasonOf(error)}` })
-      })
-      yield* Effect.promise(() => emit.single({ _tag: "Listening", since }))
-      const heartbeat = Duration.millis(heartbeatMillis)
-      yield* Effect.tryPromise({
-        try: () => client.query("SELECT 1"),
-        catch: (error) => new ListenDropped({ reason: `heartbeat: ${reasonOf(error)}` })
-      }).pipe(
-        Effect.timeoutFail({
-          duration: heartbeat,
-          onTimeout: () => new ListenDropped({ reason: `no answer to a heartbeat within ${heartbeatMillis} ms` })
-        }),
-        Effect.repeat(Schedule.spaced(heartbeat)),
-        Effect.catchAll((dropped) => Effect.promise(() => emit.fail(dropped))),
-        Effect.delay(heartbeat),
-        Effect.forkScoped
-      )
-    })
+  Stream.asyncScoped<ListenEvent, ListenDropped>(
+    (emit) =>
+      Effect.gen(function* () {
+        const client = yield* Effect.acquireRelease(
+          Effect.sync(
+            () =>
+              new pg.Client({
+                connectionString: Redacted.value(url),
+                connectionTimeoutMillis: heartbeatMillis,
+                application_name: LISTENER_NAME
+              })
+          ),
+          (client) => Effect.promise(() => client.end().catch(() => undefined))
+        )
+        // Handlers first: an 'error' event without one would throw out of the driver.
+        client.on("error", (error) => void emit.fail(new ListenDropped({ reason: reasonOf(error) })))
+        client.on("end", () => void emit.fail(new ListenDropped({ reason: "the connection ended" })))
+        client.on("notification", (n) => {
+          if (n.channel === CHANGES_CHANNEL) void emit.single({ _tag: "Notified", payload: n.payload ?? "" })
+        })
+        yield* Effect.tryPromise({
+          try: () => client.connect(),
+          catch: (error) => new ListenDropped({ reason: `connect: ${reasonOf(error)}` })
+        })
+        const since = yield* Clock.currentTimeMillis
+        yield* Effect.tryPromise({
+          try: () => client.query(`LISTEN ${CHANGES_CHANNEL}`),
+          catch: (error) => new ListenDropped({ reason: `LISTEN: ${reasonOf(error)}` })
+        })
+        yield* Effect.promise(() => emit.single({ _tag: "Listening", since }))
+        const heartbeat = Duration.millis(heartbeatMillis)
+        yield* Effect.tryPromise({
+          try: () => client.query("SELECT 1"),
+          catch: (error) => new ListenDropped({ reason: `heartbeat: ${reasonOf(error)}` })
+        }).pipe(
+          Effect.timeoutFail({
+            duration: heartbeat,
+            onTimeout: () => new ListenDropped({ reason: `no answer to a heartbeat within ${heartbeatMillis} ms` })
+          }),
+          Effect.repeat(Schedule.spaced(heartbeat)),
+          Effect.catchAll((dropped) => Effect.promise(() => emit.fail(dropped))),
+          Effect.delay(heartbeat),
+          Effect.forkScoped
+        )
+      }),
+    // Unbounded: the driver's events come in order and must not wait or be dropped (the consumer is quick).
+    "unbounded"
   )
 
 const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
