@@ -3,7 +3,10 @@ import type { DbFile } from "../domain/DbFile.js"
 
 /** What a backend found changed in the data: what the cached answers of it must follow. */
 export type DataChange = Data.TaggedEnum<{
-  /** Commits touched `dates` of `file`'s records, after `unchangedUntil` (clock millis of the previous read). */
+  /**
+   * Commits touched `dates` of `file`'s records, after `unchangedUntil` (clock millis: SQLite's previous read of
+   * the file, PostgreSQL's start of LISTEN).
+   */
   Dates: { readonly file: DbFile; readonly dates: ReadonlyArray<string>; readonly unchangedUntil: number }
   /** `file` (or its partition) was replaced as a whole; reads may see the old one for `settleMillis` more. */
   Replaced: { readonly file: DbFile; readonly settleMillis: number }
