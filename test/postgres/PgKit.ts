@@ -17,8 +17,8 @@ export const migratedPgLayer = (adminUrl: string) =>
     Layer.provideMerge(testPgLayer(adminUrl))
   )
 
-/** A `pg` connection of its own to the test database, closed with the scope. */
-export const rawConnection = Effect.flatMap(TestDatabase, ({ url }) =>
+/** A `pg` connection of its own to `url`, closed with the scope. */
+export const pgConnection = (url: string) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const client = new pg.Client({ connectionString: url })
@@ -27,7 +27,9 @@ export const rawConnection = Effect.flatMap(TestDatabase, ({ url }) =>
     }),
     (client) => Effect.promise(() => client.end())
   )
-)
+
+/** A `pg` connection of its own to the test database, closed with the scope. */
+export const rawConnection = Effect.flatMap(TestDatabase, ({ url }) => pgConnection(url))
 
 export interface RecordRow {
   readonly id: string
