@@ -37,7 +37,7 @@ service never returns, is skipped, counted and listed in table import_skipped; s
 is not a real YYYY-MM-DD date (PostgreSQL cannot hold it).
 
 At the end the identity of production_records.id moves above every imported id (a loader's INSERT without an id
-gets a new one), ANALYZE runs, and a summary is printed: records copied and skipped per file with a few
+gets a new one), ANALYZE runs (unless every file was already imported), and a summary is printed: records copied and skipped per file with a few
 examples, the time and the database size. Progress (rows/s, ETA) goes to stderr: a bar on a terminal, else a
 line every --progress-every batches.
 

@@ -168,6 +168,7 @@ describe("npm run import -- --postgres", () => {
           expect(again.code, again.stderr).toBe(0)
           expect(again.stdout).toContain("archive (")
           expect(again.stdout.match(/already imported, nothing to do/g)).toHaveLength(2)
+          expect(again.stdout).toContain("nothing imported, no ANALYZE")
           expect(yield* withClient(url, dump)).toEqual(imported)
 
           const [inserted] = yield* sql<{ id: string; max: string }>`

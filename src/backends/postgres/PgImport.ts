@@ -47,6 +47,8 @@ export interface ImportSummary {
   readonly seconds: number
   readonly databaseSize: string
   readonly maxId: string | null
+  /** False when every file was already imported: nothing changed, so no ANALYZE. */
+  readonly analyzed: boolean
 }
 
 /** Any number: the key of the advisory lock an import holds for its whole run (two imports at once: one refused). */
@@ -157,8 +159,11 @@ export const importIntoPostgres = (options: ImportOptions) =>
        SELECT CASE WHEN m.max > coalesce(pg_sequence_last_value(s.seq), 0) THEN setval(s.seq, m.max) END,
          m.max::text AS max FROM s, m`
     )
-    yield* Console.error("ANALYZE …")
-    yield* query(client, "ANALYZE")
+    const analyzed = files.some((f) => !f.alreadyDone)
+    if (analyzed) {
+      yield* Console.error("ANALYZE …")
+      yield* query(client, "ANALYZE")
+    }
     const size = yield* query<{ size: string }>(
       client,
       "SELECT pg_size_pretty(pg_database_size(current_database())) AS size"
@@ -167,6 +172,7 @@ export const importIntoPostgres = (options: ImportOptions) =>
       files,
       seconds: (performance.now() - started) / 1000,
       databaseSize: size.rows[0]!.size,
+      analyzed,
       maxId: identity.rows[0]!.max
     } satisfies ImportSummary
   }).pipe(Effect.scoped)
@@ -183,6 +189,6 @@ export const formatSummary = (summary: ImportSummary): string =>
       ),
       ...(f.rowsSkipped > f.skippedExamples.length ? [`  … all of them in table import_skipped`] : [])
     ]),
-    `identity restarted above id ${summary.maxId ?? "(none: no records)"}; ANALYZE done`,
+    `identity above id ${summary.maxId ?? "(none: no records)"}; ${summary.analyzed ? "ANALYZE done" : "nothing imported, no ANALYZE"}`,
     `done in ${summary.seconds.toFixed(1)}s; database size ${summary.databaseSize}`
   ].join("\n")
