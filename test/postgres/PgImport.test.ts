@@ -1,11 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type pg from "pg"
 import { inject } from "vitest"
 import { RECORD_COLUMNS } from "../../src/domain/ProductionRecord.js"
+import { describeProgress, fileProgress } from "../../src/backends/postgres/PgImportProgress.js"
 import { classify, type SourceRow } from "../../src/backends/postgres/PgImportSource.js"
 import { makeMigratedFile, fixtureRecords } from "../cache-e2e/CachedServerKit.js"
 import { spawnNode } from "../reliability/Processes.js"
@@ -127,6 +129,29 @@ describe("classify", () => {
   })
 })
 
+describe("progress", () => {
+  it("a bar redrawn in place on a terminal; otherwise a line every N batches and one at the end", () => {
+    const run = (tty: boolean) => {
+      const out: Array<string> = []
+      const progress = Effect.runSync(fileProgress("live", 100, { tty, everyBatches: 2, write: (t) => out.push(t) }))
+      for (let i = 0; i < 3; i++) Effect.runSync(progress.advance(30))
+      Effect.runSync(progress.end)
+      return out
+    }
+    const tty = run(true)
+    expect(tty).toHaveLength(4)
+    expect(tty[0]).toMatch(/^\rlive \[#{9}-{21}\] 30\/100 rows \(30\.0%\), \d+ rows\/s, ETA \S+/)
+    expect(tty[0]!.endsWith("\u001b[K")).toBe(true)
+    expect(tty.at(-1)).toBe("\n")
+    const lines = run(false)
+    expect(lines.map((l) => l.replace(/, \d+ rows\/s, ETA \S+/, ""))).toEqual([
+      "live: 60/100 rows (60.0%)\n",
+      "live: 90/100 rows (90.0%)\n"
+    ])
+    expect(describeProgress(50, 100, 10_000)).toMatchObject({ rate: 5, eta: 10, percent: 50 })
+  })
+})
+
 describe("npm run import -- --postgres", () => {
   layer(migratedPgLayer(inject("pgAdminUrl")), { timeout: 180_000 })((it) => {
     it.scoped(
@@ -177,6 +202,41 @@ describe("npm run import -- --postgres", () => {
               VALUES ('2026-03-31', 'ITM-001', 'Widget 1', 'NEW1', 'L01', 3) RETURNING id)
             SELECT ins.id::text, (SELECT max(id) FROM production_records)::text AS max FROM ins`
           expect(BigInt(inserted!.id)).toBeGreaterThan(BigInt(Math.max(...ids.map(Number))))
+        }),
+      120_000
+    )
+
+    it.scoped(
+      "refuses a database holding records no import copied, and a resumed import naming another file",
+      () =>
+        Effect.gen(function* () {
+          const files = yield* importFiles
+          const adminUrl = inject("pgAdminUrl")
+          const used = yield* makeTestDatabase(adminUrl)
+          expect((yield* importCli(used.url, files)).code).toBe(0)
+          const moved = { ...files, live: path.join(files.dir, "elsewhere.db") }
+          fs.copyFileSync(files.live, moved.live)
+          const other = yield* importCli(used.url, moved)
+          expect(other.code).toBe(1)
+          expect(other.stderr).toContain(
+            `the live import of this database started from ${files.live}, not ${moved.live}`
+          )
+
+          const written = yield* makeTestDatabase(adminUrl)
+          // Migrates, then stops at the absent file: a migrated database with no import state.
+          const absent = path.join(files.dir, "absent.db")
+          const migrated = yield* importCli(written.url, { ...files, live: absent, archive: absent })
+          expect(migrated.code).toBe(1)
+          expect(migrated.stderr).toContain(`archive file ${absent}: reading production_records: the file is absent`)
+          yield* withClient(written.url, (c) =>
+            Effect.promise(() =>
+              c.query(`INSERT INTO production_records (production_date, item_code, item_name, lot_number, line_code,
+                good_quantity) VALUES ('2026-03-01', 'X', 'X', 'X', 'X', 1)`)
+            )
+          )
+          const refused = yield* importCli(written.url, files)
+          expect(refused.code).toBe(1)
+          expect(refused.stderr).toContain("already holds records that no import copied")
         }),
       120_000
     )
