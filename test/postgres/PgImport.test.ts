@@ -125,6 +125,7 @@ describe("classify", () => {
       [5n, "misfiled"]
     ])
     expect(live.lastId).toBe(5n)
+    expect(live.read).toBe(5)
     expect(classify("archive", CUTOVER, rows).rows.map((r) => r[0])).toEqual([1n, 5n])
   })
 })
@@ -250,7 +251,11 @@ describe("npm run import -- --postgres", () => {
           // Raw (un-migrated) files: the import needs nothing of the SQLite migration.
           const rng = seededRng(17)
           createRecordsFile(files.archive, randomRecords(rng, 6_000, { from: "2024-06-01", to: "2025-12-31" }))
-          createRecordsFile(files.live, randomRecords(rng, 6_000, { from: CUTOVER, to: "2026-04-30" }))
+          // Negative rowids too: SQLite allows them, and the first batch must not miss them.
+          createRecordsFile(files.live, [
+            ...randomRecords(rng, 2, { from: CUTOVER, to: "2026-04-30" }).map((r, i) => ({ ...r, id: -5 - i })),
+            ...randomRecords(rng, 5_998, { from: CUTOVER, to: "2026-04-30" })
+          ])
           withDb(files.live, (db) =>
             db.prepare("UPDATE production_records SET production_date = '2025-05-05' WHERE id % 1000 = 7").run()
           )

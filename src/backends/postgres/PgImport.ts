@@ -10,7 +10,7 @@ import pg from "pg"
 import type { DbFile } from "../../domain/DbFile.js"
 import { migratePostgres } from "./PgMigrator.js"
 import { type ProgressOptions, fileProgress } from "./PgImportProgress.js"
-import { type ImportSource, PgImportFailed, openImportSource } from "./PgImportSource.js"
+import { BEFORE_FIRST_ID, type ImportSource, PgImportFailed, openImportSource } from "./PgImportSource.js"
 import {
   IMPORT_STATE_DDL,
   type SkippedExample,
@@ -105,11 +105,11 @@ const importFile = (client: pg.Client, source: ImportSource, options: ImportOpti
     for (const year of yield* source.years) {
       yield* query(client, "SELECT production_records_add_year($1)", [year])
     }
-    let position = before?.lastId ?? -1n
+    let position = before?.lastId ?? BEFORE_FIRST_ID
     const progress = yield* fileProgress(source.file, yield* source.countAfter(position), options.progress)
     for (;;) {
       const batch = yield* source.batchAfter(position, options.batchSize)
-      if (batch.lastId < 0n) break
+      if (batch.read === 0) break
       yield* commitBatch(client, source.file, batch)
       position = batch.lastId
       yield* progress.advance(batch.rows.length + batch.skipped.length)

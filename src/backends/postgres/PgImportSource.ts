@@ -4,6 +4,7 @@
  * row sorted into copied or skipped as the SQLite service would serve it: the archive answers before the cutover,
  * the live file on or after it; a row on the wrong side, or whose date PostgreSQL cannot hold, is skipped.
  */
+import type Database from "better-sqlite3"
 import { Data, Effect } from "effect"
 import type { DbFile } from "../../domain/DbFile.js"
 import { DbConnection, isUnreadable } from "../sqlite/db/DbConnection.js"
@@ -27,7 +28,12 @@ export interface Batch {
   readonly skipped: ReadonlyArray<SkippedRow>
   /** The last id read (copied or skipped): where the next batch starts. */
   readonly lastId: bigint
+  /** Rows read (copied and skipped): 0 once the file is read. */
+  readonly read: number
 }
+
+/** The position before every id: a rowid may be negative. */
+export const BEFORE_FIRST_ID = -(2n ** 63n)
 
 const COLUMNS = "id, production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity"
 
@@ -54,7 +60,7 @@ export const classify = (file: DbFile, cutover: string, rows: ReadonlyArray<Sour
     else if (!servedBy(file, date, cutover)) skipped.push({ id: row[0], production_date: date, reason: "misfiled" })
     else kept.push(row)
   }
-  return { rows: kept, skipped, lastId: rows.length === 0 ? -1n : rows[rows.length - 1]![0] }
+  return { rows: kept, skipped, lastId: rows.at(-1)?.[0] ?? BEFORE_FIRST_ID, read: rows.length }
 }
 
 export interface ImportSource {
@@ -75,7 +81,7 @@ export const openImportSource = (file: DbFile, path: string, cutover: string) =>
       Effect.sync(() => new DbConnection(file, path, { pragmas: DEFAULT_PRAGMAS })),
       (c) => Effect.sync(() => c.close())
     )
-    const read = <A>(what: string, f: (db: Exclude<ReturnType<DbConnection["get"]>, { _tag: "Unreadable" }>) => A) =>
+    const read = <A>(what: string, f: (db: Database.Database) => A) =>
       Effect.try({
         try: () => {
           const db = connection.get()

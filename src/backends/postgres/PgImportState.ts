@@ -9,7 +9,7 @@ import { Readable } from "node:stream"
 import type pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
 import type { DbFile } from "../../domain/DbFile.js"
-import { type Batch, PgImportFailed, type SkipReason, type SourceRow } from "./PgImportSource.js"
+import { BEFORE_FIRST_ID, type Batch, PgImportFailed, type SkipReason, type SourceRow } from "./PgImportSource.js"
 
 export const IMPORT_STATE_DDL = [
   `CREATE TABLE IF NOT EXISTS import_state (
@@ -76,7 +76,11 @@ export const readState = (client: pg.Client, file: DbFile) =>
   )
 
 export const startState = (client: pg.Client, file: DbFile, sourcePath: string) =>
-  query(client, `INSERT INTO import_state (file, source_path, last_id) VALUES ($1, $2, -1)`, [file, sourcePath])
+  query(client, `INSERT INTO import_state (file, source_path, last_id) VALUES ($1, $2, $3)`, [
+    file,
+    sourcePath,
+    String(BEFORE_FIRST_ID)
+  ])
 
 export const finishState = (client: pg.Client, file: DbFile) =>
   query(client, `UPDATE import_state SET finished_at = now() WHERE file = $1`, [file])
