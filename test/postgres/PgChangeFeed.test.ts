@@ -9,7 +9,7 @@ import { LISTENER_NAME, ListenDropped, PgChangeFeed } from "../../src/backends/p
 import { ChangeFeed, DataChange } from "../../src/changes/ChangeFeed.js"
 import { eventually } from "../service/ServiceKit.js"
 import { TestDatabase } from "../support/PgCluster.js"
-import { connectionTo, CUTOVER, migratedPgLayer, rawConnection } from "./PgKit.js"
+import { pgConnection, CUTOVER, migratedPgLayer, rawConnection } from "./PgKit.js"
 
 const ADMIN_URL = inject("pgAdminUrl")
 const COLUMNS = "production_date, item_code, item_name, lot_number, line_code, good_quantity"
@@ -45,7 +45,7 @@ const startFeed = (url: string, settings: { readonly heartbeatMillis?: number } 
   })
 
 /** A connection to the cluster's admin database (ALTER DATABASE cannot name the current one). */
-const adminConnection = connectionTo(ADMIN_URL)
+const adminConnection = pgConnection(ADMIN_URL)
 
 /** The backend pids of the listener's connections to the database. */
 const listenerPids = (client: pg.Client) =>

@@ -18,7 +18,7 @@ export const migratedPgLayer = (adminUrl: string) =>
   )
 
 /** A `pg` connection of its own to `url`, closed with the scope. */
-export const connectionTo = (url: string) =>
+export const pgConnection = (url: string) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const client = new pg.Client({ connectionString: url })
@@ -29,7 +29,7 @@ export const connectionTo = (url: string) =>
   )
 
 /** A `pg` connection of its own to the test database, closed with the scope. */
-export const rawConnection = Effect.flatMap(TestDatabase, ({ url }) => connectionTo(url))
+export const rawConnection = Effect.flatMap(TestDatabase, ({ url }) => pgConnection(url))
 
 export interface RecordRow {
   readonly id: string
