@@ -25,6 +25,12 @@ const SIZE = 2000
 
 const body = (n: number): Computed => ({ body: Buffer.from(`{"v":${n}}`), dbMs: 1.5, rows: 1 })
 
+/** `counted`, its second run held until `gate` is opened: a refresh that is still running. */
+const heldSecondRun = Effect.map(Deferred.make<void>(), (gate) => ({
+  gate,
+  ...counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+}))
+
 /** `counted`, failing with "database down" while `down.on` is set. */
 const failable = () => {
   const down = { on: false }
@@ -463,8 +469,7 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
   it.effect("one refresh per key, whoever serves it stale (gets, the fast path); the next once it has ended", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      const gate = yield* Deferred.make<void>()
-      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      const c = yield* heldSecondRun
       yield* cache.get("k", META, c.compute)
       cache.rememberUrl("/lines", "k", undefined)
       yield* TestClock.adjust("250 seconds")
@@ -475,7 +480,7 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
       yield* cache.serveUrl("/lines", 250_000)!.refresh
       yield* settle
       expect([c.runs(), (yield* cache.stats).refreshes]).toEqual([2, 1])
-      yield* Deferred.succeed(gate, undefined)
+      yield* Deferred.succeed(c.gate, undefined)
       yield* settle
       expect([cache.serveUrl("/lines", 250_000)?.outcome, textOf(cache.peek("k"))]).toEqual(["HIT", `{"v":2}`])
       yield* TestClock.adjust("250 seconds")
@@ -506,14 +511,13 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
   it.effect("a refresh overtaken by a replacement of its file is not stored", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      const gate = yield* Deferred.make<void>()
-      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      const c = yield* heldSecondRun
       yield* cache.get("k", META, c.compute)
       yield* TestClock.adjust("250 seconds")
       expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
       yield* settle
       expect(yield* cache.invalidateFile("live")).toBe(1)
-      yield* Deferred.succeed(gate, undefined)
+      yield* Deferred.succeed(c.gate, undefined)
       yield* settle
       expect([c.runs(), cache.peek("k"), yield* cache.storedKeys]).toEqual([2, undefined, []])
       const again = yield* cache.get("k", META, c.compute)
@@ -524,15 +528,14 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
   it.effect("a refresh overtaken by a commit is stored invalidated, valid as of its start", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      const gate = yield* Deferred.make<void>()
-      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      const c = yield* heldSecondRun
       yield* cache.get("k", META, c.compute)
       yield* TestClock.setTime(250_000)
       expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
       yield* settle
       expect(yield* cache.invalidateDates("live", MARCH, 249_900)).toBe(1)
       expect(cache.peek("k")?.validAsOf).toBe(249_900)
-      yield* Deferred.succeed(gate, undefined)
+      yield* Deferred.succeed(c.gate, undefined)
       yield* settle
       expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([`{"v":2}`, 250_000])
       const stale = yield* cache.get("k", META, c.compute)
@@ -545,8 +548,7 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
   it.effect("a refresh overtaken by a commit is not stored over a later answer; the next request starts another", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache
-      const gate = yield* Deferred.make<void>()
-      const c = counted((n) => (n === 2 ? Effect.as(Deferred.await(gate), body(n)) : Effect.succeed(body(n))))
+      const c = yield* heldSecondRun
       yield* cache.get("k", META, c.compute)
       yield* TestClock.setTime(250_000)
       expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
@@ -556,7 +558,7 @@ describe("ResponseCache on effect's Cache: shared computations, refreshes", () =
       expect((yield* cache.get("k", META, c.compute)).outcome).toBe("STALE")
       yield* settle
       expect([c.runs(), textOf(cache.peek("k")), cache.peek("k")?.validAsOf]).toEqual([3, `{"v":3}`, undefined])
-      yield* Deferred.succeed(gate, undefined)
+      yield* Deferred.succeed(c.gate, undefined)
       yield* settle
       // The overtaken answer, valid only as of before the commit, does not replace the later one.
       expect([textOf(cache.peek("k")), cache.peek("k")?.validAsOf, yield* cache.storedKeys]).toEqual([
