@@ -1,6 +1,7 @@
-import { HttpIncomingMessage, type HttpServerRequest } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import type { HttpServerRequest } from "@effect/platform"
+import { Effect, Either } from "effect"
 import { InvalidParameter } from "../http/ApiErrors.js"
+import { boundedBodyText } from "../http/BoundedBody.js"
 import type { ChatMessage } from "./ChatLoop.js"
 
 /**
@@ -25,13 +26,11 @@ const invalid = (parameter: string, message: string) => new InvalidParameter({ p
 const tooLarge = () =>
   invalid("body", `The request body must be a JSON object of at most ${MAX_CHAT_BODY_BYTES} bytes.`)
 
-/** The body as a JSON object (a declared length over the limit is refused before reading). */
+/** The body as a JSON object (see `boundedBodyText`). */
 export const readJsonObject = (
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Readonly<Record<string, unknown>>, InvalidParameter> => {
-  if (Number(request.headers["content-length"] ?? 0) > MAX_CHAT_BODY_BYTES) return Effect.fail(tooLarge())
-  return HttpIncomingMessage.withMaxBodySize(request.text, Option.some(MAX_CHAT_BODY_BYTES)).pipe(
-    Effect.catchAll(() => Effect.fail(tooLarge())),
+): Effect.Effect<Readonly<Record<string, unknown>>, InvalidParameter> =>
+  boundedBodyText(request, MAX_CHAT_BODY_BYTES, tooLarge).pipe(
     Effect.flatMap((text) => {
       try {
         const value = JSON.parse(text) as unknown
@@ -44,7 +43,6 @@ export const readJsonObject = (
       return Effect.fail(invalid("body", 'The request body must be a JSON object such as {"messages":[...]}.'))
     })
   )
-}
 
 const isObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
   value !== null && typeof value === "object" && !Array.isArray(value)

@@ -1,9 +1,10 @@
-import { HttpApiBuilder, HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { AiError } from "@effect/ai"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { PlantToolkit, TOOL_DEFINITIONS_JSON, isQueryAnswer } from "../assistant/PlantToolkit.js"
 import { Api } from "../http/Api.js"
 import { InvalidParameter, NotFound } from "../http/ApiErrors.js"
+import { boundedBodyText } from "../http/BoundedBody.js"
 import { parseArguments } from "./ToolCall.js"
 import { TOOLS } from "./ToolDefinitions.js"
 
@@ -18,17 +19,6 @@ const tooLarge = () =>
   new InvalidParameter({
     message: `The request body must be a JSON object of at most ${MAX_BODY_BYTES} bytes: tool arguments are small.`
   })
-
-/**
- * The body as text. A declared length over the limit is refused before reading, so the client gets its 400; a
- * chunked body that grows past it is cut off (the platform drops the connection).
- */
-const readBody = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string, InvalidParameter> => {
-  if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return Effect.fail(tooLarge())
-  return HttpIncomingMessage.withMaxBodySize(request.text, Option.some(MAX_BODY_BYTES)).pipe(
-    Effect.catchAll(() => Effect.fail(tooLarge()))
-  )
-}
 
 const unknownTool = (name: string): NotFound =>
   new NotFound({
@@ -48,7 +38,7 @@ export const ToolsHandlers = HttpApiBuilder.group(Api, "tools", (handlers) =>
       .handle("call", ({ path, request }) =>
         Effect.gen(function* () {
           if (!Object.hasOwn(toolkit.tools, path.name)) return yield* unknownTool(path.name)
-          const args = yield* parseArguments(yield* readBody(request))
+          const args = yield* parseArguments(yield* boundedBodyText(request, MAX_BODY_BYTES, tooLarge))
           // The toolkit's own failures (a result its schema refuses) are bugs, not answers.
           const { result } = yield* toolkit.handle(path.name, args).pipe(Effect.catchIf(AiError.isAiError, Effect.die))
           if (!isQueryAnswer(result)) return yield* Effect.die(result)
