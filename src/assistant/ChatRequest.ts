@@ -26,6 +26,9 @@ const invalid = (parameter: string, message: string) => new InvalidParameter({ p
 const tooLarge = () =>
   invalid("body", `The request body must be a JSON object of at most ${MAX_CHAT_BODY_BYTES} bytes.`)
 
+const isObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+
 /** The body as a JSON object (see `boundedBodyText`). */
 export const readJsonObject = (
   request: HttpServerRequest.HttpServerRequest
@@ -34,18 +37,13 @@ export const readJsonObject = (
     Effect.flatMap((text) => {
       try {
         const value = JSON.parse(text) as unknown
-        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-          return Effect.succeed(value as Record<string, unknown>)
-        }
+        if (isObject(value)) return Effect.succeed(value)
       } catch {
         // answered below
       }
       return Effect.fail(invalid("body", 'The request body must be a JSON object such as {"messages":[...]}.'))
     })
   )
-
-const isObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
 
 const streamOf = (body: Readonly<Record<string, unknown>>): Either.Either<boolean, InvalidParameter> => {
   const stream = body["stream"]
