@@ -12,22 +12,24 @@ import { measureCrossDb } from "./bench/CrossDb.js"
 import { buildBundles } from "./bench/Bundles.js"
 import { CUTOVER, prepareData, writableLiveCopy } from "./bench/DataPrep.js"
 import { exportWindow, profileData } from "./bench/DataProfile.js"
+import { readSavedResults, savedResults } from "./bench/Growth.js"
 import { WORKER_OPTIONS } from "./bench/DbFloor.js"
 import { measureExport } from "./bench/Export.js"
 import { measureHotPath } from "./bench/HotPath.js"
 import { OneConnection, withClient } from "./bench/HttpClient.js"
 import { makeInProcessEngine } from "./bench/InProcessEngine.js"
-import { type ShapeRun, measureShapes, measureSideBySide, resolveShapes } from "./bench/Latency.js"
+import { type ResolvedShape, type ShapeRun, measureShapes, measureSideBySide, resolveShapes } from "./bench/Latency.js"
 import { describeMachine, exactCommand, loadAverage, sourceRevision } from "./bench/Machine.js"
 import { measureMixed } from "./bench/Mixed.js"
 import { type BenchOptions, HELP, parseOptions } from "./bench/Options.js"
+import { type PgData, assertServesPostgres, preparePg } from "./bench/PgData.js"
 import { measurePragmas, rawByItemShape, urlShape } from "./bench/Pragmas.js"
 import { readPreviousReport } from "./bench/Previous.js"
 import { progress } from "./bench/Progress.js"
 import { CHANGE_POLL_MS, measureReadsUnderWrites } from "./bench/ReadsUnderWrites.js"
 import { renderReport } from "./bench/Report.js"
 import type { BenchResults } from "./bench/Results.js"
-import { atExit, rssAnon, withServer } from "./bench/ServerProcess.js"
+import { type ServerHandle, type SpawnOptions, atExit, rssAnon, withServer } from "./bench/ServerProcess.js"
 import { type ServiceSetup, httpFloorSpawn, serviceSpawn } from "./bench/Services.js"
 import { TWO_YEAR_MONTHLY, uncachedShapes } from "./bench/Shapes.js"
 import { type StartSample, measureStarts } from "./bench/Startup.js"
@@ -35,6 +37,12 @@ import { type StartSample, measureStarts } from "./bench/Startup.js"
 const EXPORT_ROWS = 1_000_000
 
 type ShapeRuns = ReadonlyArray<ShapeRun>
+
+/** `withServer` when there is a server to run, else `body` without one. */
+const withServerIf = <A>(
+  options: SpawnOptions | undefined,
+  body: (server: ServerHandle | undefined) => Promise<A>
+): Promise<A> => (options === undefined ? body(undefined) : withServer(options, body))
 
 /** The heavy shapes the pragmas are measured on (label prefixes of the uncached shapes), plus the raw-rows one. */
 const PRAGMA_SHAPES: ReadonlyArray<readonly [string, string]> = [
@@ -50,9 +58,12 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
   const revision = sourceRevision()
   const logDir = mkdtempSync(join(tmpdir(), "pa-bench-logs-"))
   const keepLogs = atExit(() => rmSync(logDir, { recursive: true, force: true }))
+  const compared = o.compareWith === undefined ? undefined : readSavedResults(o.compareWith)
   const data = await prepareData(o.dataDir, o.scale)
   let ok = false
+  let pg: PgData | undefined
   try {
+    if (o.backend === "postgres") pg = await preparePg(data, o.pgDir)
     const bundles = await buildBundles()
     const profile = profileData(data)
     const cutover = CUTOVER as IsoDate
@@ -60,6 +71,7 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     const exported = exportWindow(profile, EXPORT_ROWS)
     const exportPath = `/records/export?from=${exported.from}&to=${exported.to}&format=ndjson`
     const setup = (name: string, engine: ServiceSetup["engine"], cache: boolean): ServiceSetup => ({
+      ...(name.startsWith("postgres") && pg !== undefined ? { postgresUrl: pg.url } : {}),
       name,
       files: engine === "reference" ? data.raw : data.migrated,
       engine,
@@ -74,68 +86,109 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
 
     // The uncached service, the cached one and the HTTP floor run side by side, and the database floor in this
     // process: pass by pass, each in turn is asked every shape, so that they are compared under the same load.
-    progress("optimized engine (cache off, cache on), HTTP floor, database floor in process: starting")
+    progress(
+      `optimized engine (cache off, cache on), HTTP floor, database floor in process${pg === undefined ? "" : ", PostgreSQL (cache off)"}: starting`
+    )
+    const pgUncached = pg === undefined ? undefined : serviceSpawn(setup("postgres-uncached", "optimized", false))
     const measured = await withServer(httpFloorSpawn(bundles, logDir), (floor) =>
-      withServer(serviceSpawn(setup("optimized-uncached", "optimized", false)), (uncachedServer) => {
-        starts.push({ label: "service (CACHE_WARMUP=false)", ms: uncachedServer.startMs })
-        anonAtStart = rssAnon(uncachedServer.pid) ?? NaN
-        return withServer(serviceSpawn(setup("optimized-cached", "optimized", true)), async (cachedServer) => {
-          starts.push({ label: "service (CACHE_WARMUP=false)", ms: cachedServer.startMs })
-          progress(
-            `services serving after ${Math.round(uncachedServer.startMs)} and ${Math.round(cachedServer.startMs)} ms`
-          )
-          const clients = [uncachedServer, cachedServer, floor].map((server) => new OneConnection(server.base))
-          const [uncached, cached, floorClient] = clients as [OneConnection, OneConnection, OneConnection]
-          const engine = await makeInProcessEngine(data.migrated, cutover, profile.anchor, WORKER_OPTIONS)
-          try {
-            const resolved = await resolveShapes(uncached, shapes)
-            const sideBySide = await measureSideBySide(
-              [
-                { label: "optimized, uncached", client: uncached, url: (shape) => shape.url },
-                { label: "cached", client: cached, url: (shape) => shape.url },
-                { label: "HTTP floor", client: floorClient, url: (_, i, first) => `/bytes/${first.bytes}?shape=${i}` }
-              ],
-              resolved,
-              servicePasses,
-              engine.statementMs
+      withServerIf(pgUncached, (pgServer) =>
+        withServer(serviceSpawn(setup("optimized-uncached", "optimized", false)), (uncachedServer) => {
+          starts.push({ label: "service (CACHE_WARMUP=false)", ms: uncachedServer.startMs })
+          anonAtStart = rssAnon(uncachedServer.pid) ?? NaN
+          return withServer(serviceSpawn(setup("optimized-cached", "optimized", true)), async (cachedServer) => {
+            starts.push({ label: "service (CACHE_WARMUP=false)", ms: cachedServer.startMs })
+            progress(
+              `services serving after ${Math.round(uncachedServer.startMs)} and ${Math.round(cachedServer.startMs)} ms`
             )
-            const [optimized, cachedRuns, httpFloor] = sideBySide.runs as [ShapeRuns, ShapeRuns, ShapeRuns]
-            const exportRuns = await measureExport(uncachedServer, exportPath, o.repeats)
-            const hotShape = resolved.find((s) => s.endpoint === "summary_monthly" && s.label === TWO_YEAR_MONTHLY)
-            const hotPath = await measureHotPath(
-              { base: cachedServer.base, client: cached },
-              floor.base,
-              hotShape?.url ?? "/lines",
-              {
+            if (pgServer !== undefined) await assertServesPostgres(pgServer.base)
+            const clients = [uncachedServer, cachedServer, floor, ...(pgServer === undefined ? [] : [pgServer])].map(
+              (server) => new OneConnection(server.base)
+            )
+            const [uncached, cached, floorClient, pgClient] = clients as [
+              OneConnection,
+              OneConnection,
+              OneConnection,
+              OneConnection | undefined
+            ]
+            const engine = await makeInProcessEngine(data.migrated, cutover, profile.anchor, WORKER_OPTIONS)
+            try {
+              const resolved = await resolveShapes(uncached, shapes)
+              const sideBySide = await measureSideBySide(
+                [
+                  { label: "optimized, uncached", client: uncached, url: (shape) => shape.url },
+                  { label: "cached", client: cached, url: (shape) => shape.url },
+                  {
+                    label: "HTTP floor",
+                    client: floorClient,
+                    url: (_, i, first) => `/bytes/${first.bytes}?shape=${i}`
+                  },
+                  ...(pgClient === undefined
+                    ? []
+                    : [{ label: "PostgreSQL, uncached", client: pgClient, url: (shape: ResolvedShape) => shape.url }])
+                ],
+                resolved,
+                servicePasses,
+                engine.statementMs
+              )
+              const [optimized, cachedRuns, httpFloor, postgresRuns] = sideBySide.runs as [
+                ShapeRuns,
+                ShapeRuns,
+                ShapeRuns,
+                ShapeRuns | undefined
+              ]
+              const exportRuns = await measureExport(uncachedServer, exportPath, o.repeats)
+              const hotShape = resolved.find((s) => s.endpoint === "summary_monthly" && s.label === TWO_YEAR_MONTHLY)
+              const hotPath = await measureHotPath(
+                { base: cachedServer.base, client: cached },
+                floor.base,
+                hotShape?.url ?? "/lines",
+                {
+                  connections: o.connections,
+                  durationS: Math.max(1, o.durationS / 2),
+                  repeats: o.repeats
+                }
+              )
+              const mixed = await measureMixed(cachedServer.base, cached, profile, cutover, {
+                distinct: o.distinctUrls,
                 connections: o.connections,
-                durationS: Math.max(1, o.durationS / 2),
+                durationS: o.durationS,
                 repeats: o.repeats
+              })
+              return {
+                resolved,
+                optimized,
+                cached: cachedRuns,
+                httpFloor,
+                dbFloor: sideBySide.statementMs,
+                exportRuns,
+                hotPath,
+                mixed,
+                postgresRuns
               }
-            )
-            const mixed = await measureMixed(cachedServer.base, cached, profile, cutover, {
-              distinct: o.distinctUrls,
-              connections: o.connections,
-              durationS: o.durationS,
-              repeats: o.repeats
-            })
-            return {
-              resolved,
-              optimized,
-              cached: cachedRuns,
-              httpFloor,
-              dbFloor: sideBySide.statementMs,
-              exportRuns,
-              hotPath,
-              mixed
+            } finally {
+              await engine.close()
+              clients.forEach((c) => c.close())
             }
-          } finally {
-            await engine.close()
-            clients.forEach((c) => c.close())
-          }
+          })
         })
-      })
+      )
     )
     const { resolved, optimized, exportRuns, dbFloor } = measured
+
+    // One mixed-workload run on PostgreSQL with the cache on: the cache is the same code, its misses are not.
+    const postgresMixed =
+      pg === undefined
+        ? undefined
+        : await withServer(serviceSpawn(setup("postgres-cached", "optimized", true)), (server) =>
+            withClient(server.base, (client) =>
+              measureMixed(server.base, client, profile, cutover, {
+                distinct: o.distinctUrls,
+                connections: o.connections,
+                durationS: o.durationS,
+                repeats: 1
+              })
+            )
+          )
 
     progress("reads under writes (cache on; an outside loader commits to a copy of the live file): starting")
     const scratch = writableLiveCopy(data)
@@ -164,10 +217,14 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
     const pragmas = await measurePragmas(data.migrated, cutover, profile.anchor, pragmaShapes, o.repeats)
     const crossDb = await measureCrossDb(data.migrated, cutover, bundles.worker, o.repeats)
 
-    progress("baseline (reference engine on the un-migrated copies, cache off): starting")
-    const baseline = await withServer(serviceSpawn(setup("baseline", "reference", false)), (server) =>
-      withClient(server.base, (client) => measureShapes(client, resolved, { warm: 1, timed: o.repeats }, "baseline"))
-    )
+    if (!o.skipBaseline) progress("baseline (reference engine on the un-migrated copies, cache off): starting")
+    const baseline = o.skipBaseline
+      ? []
+      : await withServer(serviceSpawn(setup("baseline", "reference", false)), (server) =>
+          withClient(server.base, (client) =>
+            measureShapes(client, resolved, { warm: 1, timed: o.repeats }, "baseline")
+          )
+        )
 
     if (!o.quick) {
       const shipped = { ...setup("startup", "optimized", true), shippedWarmup: true }
@@ -203,9 +260,15 @@ const run = async (o: BenchOptions, argv: ReadonlyArray<string>): Promise<BenchR
       starts,
       pragmaShapes: pragmaShapes.map((s) => s.label),
       pragmas,
-      previous: readPreviousReport(o.out)
+      previous: readPreviousReport(o.out),
+      postgres:
+        pg === undefined || measured.postgresRuns === undefined || postgresMixed === undefined
+          ? undefined
+          : { runs: measured.postgresRuns, build: pg.build, cached: pg.cached, mixed: postgresMixed },
+      compared
     }
   } finally {
+    await pg?.stop()
     if (data.temporary) rmSync(data.dir, { recursive: true, force: true })
     if (!ok) {
       keepLogs()
@@ -236,7 +299,9 @@ const main = async () => {
   // Formatted as the repo's prettier config wants it, so a report committed as generated passes `npm run lint`.
   const config = (await prettier.resolveConfig(resolve(options.out))) ?? {}
   write(options.out, await prettier.format(renderReport(results, chartLink), { ...config, parser: "markdown" }))
-  progress(`report: ${options.out}; chart: ${options.chart}`)
+  const resultsPath = `${options.out.replace(/\.md$/i, "")}.json`
+  write(resultsPath, JSON.stringify(savedResults(results)))
+  progress(`report: ${options.out}; chart: ${options.chart}; results (for --compare-with): ${resultsPath}`)
 }
 
 main().then(

@@ -24,6 +24,14 @@ export interface BenchOptions {
   readonly scale: Scale
   readonly distinctUrls: number
   readonly fromSource: boolean
+  /** `postgres`: a PostgreSQL service measured beside the SQLite one (§6). */
+  readonly backend: "sqlite" | "postgres"
+  /** The PostgreSQL cluster's folder; undefined: `<data dir>/pg`. */
+  readonly pgDir: string | undefined
+  /** No baseline service (its full scans take most of a run at scale). */
+  readonly skipBaseline: boolean
+  /** The results file of an earlier run, to report how each shape's p50 grew (§7). */
+  readonly compareWith: string | undefined
 }
 
 /** Untimed passes over the shapes before the timed ones (statements cached, pages read, code optimized by the JIT). */
@@ -37,7 +45,7 @@ export const HELP = `Usage: npm run bench -- [options]
 
 Measures the service against the baseline and the floors of the performance spec, in one process tree, and
 writes a Markdown report with every comparison table, the targets with pass/fail, the machine and the exact
-command, plus one SVG chart (baseline vs optimized vs floors per endpoint, log scale).
+command, the per-shape results as JSON beside it (REPORT.json, for --compare-with), plus one SVG chart (baseline vs optimized vs floors per endpoint, log scale).
 
 Steps: data (built once, cached) → bundles of the current sources (.bench/app, .bench/worker) → the optimized
 service with the cache off and on, the HTTP floor and the database floor (in process) side by side: pass by
@@ -52,6 +60,16 @@ before reads under writes was added: it adds a copy of the live file, a warm-up 
 
 Options:
   --quick            smoke run (< 1 min): seeds small data into a temp dir, 2 s loads, 1 repeat
+  --backend B        sqlite: the SQLite service only; postgres: also a PostgreSQL cluster (the system's
+                     server binaries, initdb'd beside the data, see --pg-dir), migrated with npm run migrate
+                     -- --postgres and filled with npm run import from the un-migrated files, and the service
+                     on it (QUERY_BACKEND=postgres, cache off) timed in the same passes as the SQLite service,
+                     plus one mixed-workload run on it (cache on): report §6 [sqlite]
+  --pg-dir DIR       the PostgreSQL cluster's folder, kept between runs and rebuilt when the data, the schema
+                     or the server change [<data dir>/pg]
+  --skip-baseline    no baseline (its scans take minutes a shape at ~30 M rows); its columns show –
+  --compare-with F   the results file (.json beside the report) of an earlier run, e.g. on 10× less data:
+                     report §7 gives each shape's p50 then and now, per backend
   --from-source      run the service as node --import tsx src/main.ts instead of its bundle (as npm start
                      runs it; the bench bundles the current sources into .bench/app/ first)
   --out FILE         report path [BENCHMARKS.md; quick: a temp file]
@@ -106,12 +124,19 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
       "rows-per-day": { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
+      backend: { type: "string" },
+      "pg-dir": { type: "string" },
+      "skip-baseline": { type: "boolean" },
+      "compare-with": { type: "string" },
       help: { type: "boolean", short: "h" }
     }
   })
   if (v.help === true) return undefined
   const quick = v.quick === true
   const base = quick ? QUICK_SCALE : FULL_SCALE
+  const backend = v.backend ?? "sqlite"
+  if (backend !== "sqlite" && backend !== "postgres")
+    throw new Error(`--backend must be sqlite or postgres, got ${backend}`)
   const out = v.out ?? (quick ? join(tmpdir(), `bench-quick-${process.pid}.md`) : "BENCHMARKS.md")
   return {
     quick,
@@ -124,6 +149,10 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions | undefi
     warmPasses: quick ? 1 : WARM_PASSES,
     distinctUrls: Math.round(positive("distinct", v.distinct, quick ? 60 : 300)),
     fromSource: v["from-source"] === true,
+    backend,
+    pgDir: v["pg-dir"],
+    skipBaseline: v["skip-baseline"] === true,
+    compareWith: v["compare-with"],
     dataDir: v["data-dir"] ?? (quick ? undefined : ".bench/data"),
     scale: {
       rowsPerDay: Math.round(positive("rows-per-day", v["rows-per-day"], base.rowsPerDay)),

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import pg from "pg"
 import { pgMigrationSteps } from "../../src/backends/postgres/PgMigrationSteps.js"
@@ -136,6 +136,8 @@ const build = async (url: string, adminUrl: string, data: BenchData, key: string
  * the bench exits).
  */
 export const preparePg = async (data: BenchData, dir = join(data.dir, "pg")): Promise<PgData> => {
+  // A temp data dir is made 0700; as root the server runs as user postgres, who must reach its folder inside.
+  if (data.temporary) chmodSync(data.dir, 0o755)
   const key = buildKey(data)
   const found = readBuild(dir)
   const cached = found?.key === key && existsSync(dataDirOf(dir))
@@ -164,5 +166,22 @@ export const preparePg = async (data: BenchData, dir = join(data.dir, "pg")): Pr
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/**
+ * Fails unless the service at `base` serves from PostgreSQL: its `/health` gives no SQLite journal mode. A build
+ * that ignores `QUERY_BACKEND` would otherwise be measured as PostgreSQL while serving the files.
+ */
+export const assertServesPostgres = async (base: string): Promise<void> => {
+  const health = (await (await fetch(`${base}/health`)).json()) as {
+    readonly databases?: { readonly live?: { readonly journal_mode?: string | null } }
+  }
+  const mode = health.databases?.live?.journal_mode
+  if (mode !== null) {
+    throw new Error(
+      `the service started with QUERY_BACKEND=postgres serves SQLite files (/health: journal_mode ${String(mode)}): ` +
+        "this build does not wire the PostgreSQL backend"
+    )
   }
 }

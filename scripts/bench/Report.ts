@@ -5,11 +5,13 @@ import { previousSection } from "./Previous.js"
 import { baselineSection, floorsSection } from "./ReportLatency.js"
 import { crossDbSection, exportSection, loadSection, pragmaSection, startupSection } from "./ReportLoad.js"
 import { underWritesSection } from "./ReportUnderWrites.js"
+import { growthSection } from "./Growth.js"
+import { postgresSection } from "./ReportPostgres.js"
 import { type BenchResults, serviceCommand } from "./Results.js"
 import { int, mb } from "./Stats.js"
 import { evaluateTargets, verdictCell } from "./Targets.js"
 
-/** The report's section titles, in order (the test checks them). */
+/** The report's section titles, in order (the test checks them); §6 and §7 only with their options. */
 export const REPORT_SECTIONS = [
   "## Machine",
   "## Data",
@@ -38,7 +40,7 @@ const header = (r: BenchResults): string => {
       `is a median over them unless it says otherwise); per-shape latencies of the optimized service (cache off and ` +
       `on), the HTTP floor and the database floor, side by side (pass by pass, each in turn asked every shape, the ` +
       `order rotated from pass to pass): ${o.samples} timed passes after ${o.warmPasses} untimed ones; the baseline's: ` +
-      `${o.repeats} after one; ` +
+      (o.skipBaseline ? "none (`--skip-baseline`); " : `${o.repeats} after one; `) +
       `${o.distinctUrls} distinct URLs in the mixed workload. ` +
       `Service processes: ${serviceCommand(r)}; read workers from the worker bundle. The ` +
       "machine is shared: absolute times drift from run to run, so every claim is a ratio or a comparison with a " +
@@ -104,6 +106,8 @@ export const renderReport = (r: BenchResults, chartPath: string): string => {
       underWritesSection(r),
       crossDbSection(r),
       exportSection(r),
+      postgresSection(r),
+      growthSection(r),
       startupSection(r),
       pragmaSection(r, (i) => (base === undefined ? "" : verdict(r.pragmas[i]!, base))),
       previousSection(r),
@@ -113,6 +117,8 @@ export const renderReport = (r: BenchResults, chartPath: string): string => {
         "Baseline vs optimized vs floors per endpoint: p50 over the endpoint's shapes, one connection, log scale.",
         `![baseline vs optimized vs floors per endpoint](${chartPath})`
       )
-    ].join("\n\n") + "\n"
+    ]
+      .filter((part) => part !== "")
+      .join("\n\n") + "\n"
   )
 }

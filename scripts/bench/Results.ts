@@ -1,4 +1,6 @@
 import type { PreviousReport } from "./Previous.js"
+import type { SavedResults } from "./Growth.js"
+import type { PostgresResults } from "./ReportPostgres.js"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import type { CrossDbResult } from "./CrossDb.js"
 import type { DataProfile } from "./DataProfile.js"
@@ -47,6 +49,10 @@ export interface BenchResults {
   readonly pragmas: ReadonlyArray<PragmaConfigResult>
   /** The report at `--out` before this run overwrote it, if it was one of ours. */
   readonly previous: PreviousReport | undefined
+  /** `--backend postgres`: the PostgreSQL service measured beside the SQLite one. */
+  readonly postgres: PostgresResults | undefined
+  /** `--compare-with`: the earlier run this one's p50s are compared with. */
+  readonly compared: SavedResults | undefined
 }
 
 export const clientMs = (run: ShapeRun): ReadonlyArray<number> => run.samples.map((s) => s.ms)

@@ -165,7 +165,10 @@ const SERVICE_VARS = [
   "POOL_WORKER_MODE",
   "POOL_WORKER_BUNDLE",
   "POOL_ALLOW_MMAP",
-  "SHUTDOWN_GRACE_MS"
+  "SHUTDOWN_GRACE_MS",
+  "QUERY_BACKEND",
+  "DATABASE_URL",
+  "PG_POOL_SIZE"
 ]
 
 /** The parent's environment without the service's own variables, plus `vars`. */

@@ -17,6 +17,8 @@ export interface ServiceSetup {
   readonly shippedWarmup?: boolean
   /** `CHANGE_POLL_MS`, where a comparison depends on it (the service's default otherwise). */
   readonly changePollMs?: number
+  /** Serve from this PostgreSQL database (`QUERY_BACKEND=postgres`, `DATABASE_URL`) instead of the files. */
+  readonly postgresUrl?: string
 }
 
 /** The Node flags `npm start` gives the service (package.json's start script, between `node` and the bundle). */
@@ -41,6 +43,7 @@ export const serviceSpawn = (setup: ServiceSetup): SpawnOptions => ({
     CACHE_ENABLED: String(setup.cache),
     ...(setup.shippedWarmup === true ? {} : { CACHE_WARMUP: "false" }),
     ...(setup.changePollMs === undefined ? {} : { CHANGE_POLL_MS: String(setup.changePollMs) }),
+    ...(setup.postgresUrl === undefined ? {} : { QUERY_BACKEND: "postgres", DATABASE_URL: setup.postgresUrl }),
     POOL_WORKER_MODE: "bundle",
     POOL_WORKER_BUNDLE: setup.bundles.worker,
     SHUTDOWN_GRACE_MS: "1000"
