@@ -29,7 +29,10 @@ interface ShapeComparison {
   readonly limit: number
 }
 
-const comparisons = (r: BenchResults, pg: PostgresResults): ReadonlyArray<ShapeComparison> =>
+/** What §6 reads of a run. */
+export type PostgresView = Pick<BenchResults, "optimized" | "postgres">
+
+const comparisons = (r: PostgresView, pg: PostgresResults): ReadonlyArray<ShapeComparison> =>
   r.optimized.map((sqlite, k) => {
     const postgres = pg.runs[k]!
     return {
@@ -41,7 +44,7 @@ const comparisons = (r: BenchResults, pg: PostgresResults): ReadonlyArray<ShapeC
     }
   })
 
-const perEndpoint = (r: BenchResults, pg: PostgresResults) =>
+const perEndpoint = (r: PostgresView, pg: PostgresResults) =>
   ENDPOINTS.map((endpoint) => {
     const sqlite = endpointStats(r.optimized, endpoint)
     const postgres = endpointStats(pg.runs, endpoint)
@@ -49,7 +52,7 @@ const perEndpoint = (r: BenchResults, pg: PostgresResults) =>
   }).filter((e) => e.sqlite.n > 0)
 
 /** The two PostgreSQL targets of the spec, judged on this run. */
-export const postgresTargets = (r: BenchResults): ReadonlyArray<TargetRow> => {
+export const postgresTargets = (r: PostgresView): ReadonlyArray<TargetRow> => {
   const pg = r.postgres
   if (pg === undefined) return []
   const endpoints = perEndpoint(r, pg)
@@ -98,7 +101,7 @@ const buildText = (pg: PostgresResults): string => {
 }
 
 /** Report §6: the PostgreSQL service beside the SQLite one, uncached, shape by shape; then its mixed workload. */
-export const postgresSection = (r: BenchResults): string => {
+export const postgresSection = (r: PostgresView): string => {
   const pg = r.postgres
   if (pg === undefined) return ""
   const endpointRows = perEndpoint(r, pg).map((e) => [

@@ -38,6 +38,8 @@ describe("scripts/bench.ts", () => {
     expect(run.code).toBe(0)
     expect(run.output).toContain("--quick")
     expect(run.output).toContain("--data-dir")
+    for (const option of ["--backend", "--pg-dir", "--skip-baseline", "--compare-with"])
+      expect(run.output).toContain(option)
   })
 
   it("runs --quick end to end on fresh small data in well under a minute, writing the report and its chart", async () => {
@@ -77,5 +79,31 @@ describe("scripts/bench.ts", () => {
     const chart = readFileSync(join(dir, "report.svg"), "utf8")
     expect(chart.startsWith("<svg")).toBe(true)
     for (const series of SERIES) expect(chart).toContain(series)
+  }, 120_000)
+
+  it("runs --skip-baseline --compare-with the first run's results: baseline columns empty, §7 the growth per shape", async () => {
+    const out = join(dir, "again.md")
+    const run = await bench(
+      ["--quick", "--skip-baseline", "--compare-with", join(dir, "report.json"), "--out", out],
+      110_000
+    )
+    expect(run.code, run.output.slice(-3000)).toBe(0)
+    const report = readFileSync(out, "utf8")
+    expect(run.output).not.toContain("baseline: warm-up pass")
+    const baseline = report.slice(report.indexOf("## 1."), report.indexOf("## 2."))
+    for (const row of tableRows(baseline, "endpoint").slice(0, 8)) expect(row.slice(2, 4)).toEqual(["–", "–"])
+
+    const growth = report.slice(report.indexOf("## 7. Growth with the data"), report.indexOf("## Start-up"))
+    const endpoints = tableRows(growth, "endpoint")
+    expect(endpoints.length).toBe(8)
+    for (const [, then, now, growthRatio] of endpoints) {
+      expect(figure(then)).toBeGreaterThan(0)
+      expect(figure(now)).toBeGreaterThan(0)
+      expect(growthRatio).toMatch(/×$/)
+    }
+    const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## 1."))
+    expect(targets).toMatch(/SQLite: summaries' uncached p50 at [\d,]+ vs [\d,]+ records \(§7\)/)
+    const saved = JSON.parse(readFileSync(join(dir, "again.json"), "utf8")) as { shapes: ReadonlyArray<unknown> }
+    expect(saved.shapes.length).toBeGreaterThan(30)
   }, 120_000)
 })
