@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import pg from "pg"
 import { pgMigrationSteps } from "../../src/backends/postgres/PgMigrationSteps.js"
 import { dataDirOf, initCluster, killPostmaster, serverBinaries, startServer } from "../pg/LocalCluster.js"
@@ -36,13 +36,14 @@ export interface PgData {
 }
 
 /**
- * The key of a build: the SQLite files it imports (path, size, modification time), the schema the migration
- * gives at the bench's cutover, and the server's binaries. Any change rebuilds the cluster.
+ * The key of a build: the SQLite files it imports (inode, size, modification time: a hard link of them, as in
+ * another data dir, is the same data), the schema the migration gives at the bench's cutover, and the server's
+ * binaries. Any change rebuilds the cluster.
  */
 export const buildKey = (data: BenchData): string => {
   const files = (["live", "archive"] as const).map((f) => {
     const s = statSync(data.raw[f])
-    return [resolve(data.raw[f]), s.size, s.mtimeMs]
+    return [s.ino, s.size, s.mtimeMs]
   })
   const schema = pgMigrationSteps(CUTOVER).map((s) => [s.version, s.statements])
   return createHash("sha256")
