@@ -232,6 +232,8 @@ const readErrorCause = (error: ReadError): string => {
       return `PoolOverloaded: ${error.reason}`
     case "DatabaseUnavailable":
       return `DatabaseUnavailable (${error.file}): ${error.reason}`
+    case "ServerUnavailable":
+      return `ServerUnavailable: ${error.reason}`
     case "QueryTimeout":
       return `QueryTimeout: past ${error.timeoutMs} ms`
   }
@@ -251,6 +253,8 @@ const clientFailure = (error: ReadError): ReadFailure => {
       return new DatabaseUnavailableError({
         message: `The ${error.file} database cannot be read right now. Retry later.`
       })
+    case "ServerUnavailable":
+      return new DatabaseUnavailableError({ message: "The database cannot be read right now. Retry later." })
     case "QueryTimeout":
       return new QueryTimedOut({
         message: `The query did not finish within ${error.timeoutMs} ms. Narrow the date window or add filters.`

@@ -53,7 +53,7 @@ export type ResultOf<Q extends Query> = Q extends RecordsQuery
 export class QueryEngine extends Context.Tag("QueryEngine")<
   QueryEngine,
   {
-    readonly name: "optimized" | "reference"
+    readonly name: "optimized" | "reference" | "postgres"
     readonly run: <Q extends Query>(query: Q) => Effect.Effect<ResultOf<Q>, ReadError>
     /** One keyset chunk of `/records/export`: the page of `query` as export lines. */
     readonly exportChunk: (query: RecordsQuery, format: ExportFormat) => Effect.Effect<ExportChunk, ReadError>

@@ -13,4 +13,7 @@ export class DatabaseUnavailable extends Data.TaggedError("DatabaseUnavailable")
   readonly reason: string
 }> {}
 
-export type ReadError = PoolOverloaded | QueryTimeout | DatabaseUnavailable
+/** The database server (PostgreSQL) cannot be reached, or the connection was lost or terminated mid-query. */
+export class ServerUnavailable extends Data.TaggedError("ServerUnavailable")<{ readonly reason: string }> {}
+
+export type ReadError = PoolOverloaded | QueryTimeout | DatabaseUnavailable | ServerUnavailable

@@ -42,13 +42,18 @@ type Row = [string, string, string, string, string, number, number]
  * and again after it, so a window's parts can disagree on an item's latest name), and dense days so pages cross
  * dates.
  */
-export const makeEngineFixture = (seed: string, rowsPerDay = 12, cutover: IsoDate = CUTOVER): EngineFixture => {
+export const makeEngineFixture = (
+  seed: string,
+  rowsPerDay = 12,
+  cutover: IsoDate = CUTOVER,
+  names: ReadonlyArray<string> = ITEM_NAMES
+): EngineFixture => {
   const rng = makeRng(seed)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engines-"))
   const itemCodes = Array.from({ length: 14 }, (_, i) => `IT-${String(i).padStart(3, "0")}`)
   const nameOf = (code: string, date: string) => {
     const i = Number(code.slice(3))
-    const base = ITEM_NAMES[i % ITEM_NAMES.length]!
+    const base = names[i % names.length]!
     const revised = i % 4 === 0 && date >= "2025-12-15" ? `${base} Rev B` : base
     return i % 3 === 1 && date >= "2026-02-10" ? `${revised} (2026)` : revised
   }

@@ -1,15 +1,122 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
+import type { DbFile } from "../../../domain/DbFile.js"
+import { type ApiRecord, recordJson } from "../../../domain/ProductionRecord.js"
+import { csvLine, ndjsonLine } from "../../../domain/RecordLines.js"
+import { foldCase, foldedContains } from "../../../domain/TextFold.js"
+import type { ItemsQuery, RecordPosition, RecordsQuery } from "../../../query/Query.js"
 import { engineOf, QueryEngine } from "../../../query/QueryEngine.js"
+import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../../../query/QueryResults.js"
+import { queryTimeoutMsConfig } from "../../../query/QueryTimeoutConfig.js"
+import type { ReadError } from "../../../query/ReadErrors.js"
+import {
+  itemCandidatesStatement,
+  type ItemPairs,
+  LINES_STATEMENT,
+  matchesNothing,
+  type NameFilter,
+  type PgStatement,
+  recordsStatement
+} from "./PgRecordShapes.js"
+import { withinTimeout } from "./PgReadErrors.js"
 import { makePgSummaries } from "./PgSummaries.js"
 
-// SKELETON (branch h17-base only): h17-engine-records replaces the records, items, lines and export handlers.
-export const PgEngineLive = Layer.effect(
-  QueryEngine,
-  Effect.gen(function* () {
-    yield* SqlClient.SqlClient
-    const summary = yield* makePgSummaries
-    const notYet = () => Effect.die("PgEngine: not built yet")
-    return engineOf("optimized", { records: notYet, items: notYet, lines: notYet, exportChunk: notYet, summary })
-  })
-)
+type TextRow = ReadonlyArray<unknown>
+
+// The columns of recordsStatement, in the Record's field order.
+const toApiRecord = (r: TextRow): ApiRecord => ({
+  source: r[0] as DbFile,
+  id: Number(r[1]),
+  production_date: r[2] as string,
+  item_code: r[3] as string,
+  item_name: r[4] as string,
+  lot_number: r[5] as string,
+  line_code: r[6] as string,
+  good_quantity: Number(r[7]),
+  defect_quantity: Number(r[8])
+})
+
+const positionOf = (r: ApiRecord): RecordPosition => ({
+  production_date: r.production_date,
+  source: r.source,
+  id: r.id
+})
+
+const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const timeoutMs = yield* Effect.orDie(queryTimeoutMsConfig)
+  const within = withinTimeout(timeoutMs)
+  const rowsOf = (s: PgStatement): Effect.Effect<ReadonlyArray<TextRow>, ReadError> =>
+    within(sql.unsafe(s.sql, s.params).values)
+
+  /** The (code, name) pairs whose name contains `q` under the exact fold, in the contract's order. */
+  const matchingItems = (q: string) =>
+    Effect.map(rowsOf(itemCandidatesStatement(q)), (rows) =>
+      rows
+        .map((r) => ({ item_code: r[0] as string, item_name: r[1] as string }))
+        .filter((r) => foldedContains(r.item_name, q))
+    )
+
+  /**
+   * Up to `limit` records of `q`. With `q`, one statement first selects by the PostgreSQL fold's candidates; were
+   * any row's name not to contain `q` under the exact fold, the page is read again from the exact pairs.
+   */
+  const recordRows = (q: RecordsQuery, limit: number): Effect.Effect<ReadonlyArray<ApiRecord>, ReadError> => {
+    if (matchesNothing(q.filters)) return Effect.succeed([])
+    const needle = q.filters.q
+    const read = (names: NameFilter | undefined) =>
+      Effect.map(rowsOf(recordsStatement(q, limit, names)), (rows) => rows.map(toApiRecord))
+    if (needle === undefined || needle === "") return read(undefined)
+    const folded = foldCase(needle)
+    return Effect.flatMap(read("candidates"), (rows) =>
+      rows.every((r) => foldCase(r.item_name).includes(folded))
+        ? Effect.succeed(rows)
+        : Effect.flatMap(matchingItems(needle), (items) => {
+            const pairs: ItemPairs = { codes: items.map((i) => i.item_code), names: items.map((i) => i.item_name) }
+            return items.length === 0 ? Effect.succeed([]) : read(pairs)
+          })
+    )
+  }
+
+  /** A `/records` page; one row more than the page tells whether more follow. */
+  const records = (q: RecordsQuery): Effect.Effect<RecordsPage, ReadError> =>
+    Effect.map(recordRows(q, q.limit + 1), (fetched) => {
+      const rows = fetched.slice(0, q.limit)
+      const last = rows.at(-1)
+      return {
+        rows: rows.map(recordJson),
+        next: fetched.length > q.limit && last !== undefined ? positionOf(last) : null
+      }
+    })
+
+  /** An export chunk: a full chunk gives its last position as `next` (no row is read ahead). */
+  const exportChunk = (q: RecordsQuery, format: ExportFormat): Effect.Effect<ExportChunk, ReadError> =>
+    Effect.map(recordRows(q, q.limit), (rows) => {
+      const line = format === "csv" ? csvLine : ndjsonLine
+      const last = rows.at(-1)
+      return {
+        text: Buffer.from(rows.map(line).join(""), "utf8"),
+        rows: rows.length,
+        next: last !== undefined && rows.length >= q.limit ? positionOf(last) : null
+      }
+    })
+
+  const items = (q: ItemsQuery): Effect.Effect<ItemsResult, ReadError> =>
+    q.q.includes("\u0000")
+      ? Effect.succeed({ rows: [], truncated: false })
+      : Effect.map(matchingItems(q.q), (rows) => ({ rows: rows.slice(0, q.limit), truncated: rows.length > q.limit }))
+
+  const lines: Effect.Effect<LinesResult, ReadError> = Effect.map(rowsOf(LINES_STATEMENT), (rows) => ({
+    rows: rows.map((r) => ({ line_code: r[0] as string }))
+  }))
+
+  const summary = yield* makePgSummaries
+  return engineOf("postgres", { records, items, lines: () => lines, exportChunk, summary })
+})
+
+/**
+ * The PostgreSQL engine: `/records` pages and export chunks (one statement each, keyset on the primary key or an
+ * index ending in `(production_date, id)`), `/items` from the items dimension and `/lines` from the lines list;
+ * the summaries from PgSummaries. Each statement runs within `QUERY_TIMEOUT_MS`.
+ */
+export const PgEngineLive: Layer.Layer<QueryEngine, never, SqlClient.SqlClient> = Layer.effect(QueryEngine, make)

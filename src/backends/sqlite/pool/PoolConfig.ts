@@ -1,6 +1,7 @@
 import { Config, Effect } from "effect"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"
+import { queryTimeoutMsConfig } from "../../../query/QueryTimeoutConfig.js"
 
 /**
  * Where `scripts/build-worker.ts` writes the bundled worker: `dist/` at the repo root, found from this module's
@@ -34,10 +35,7 @@ export class PoolConfig extends Effect.Service<PoolConfig>()("PoolConfig", {
       Config.validate({ message: "QUEUE_LIMIT must be at least 0", validation: atLeast(0) }),
       Config.withDefault(1000)
     )
-    const queryTimeoutMs = yield* Config.integer("QUERY_TIMEOUT_MS").pipe(
-      Config.validate({ message: "QUERY_TIMEOUT_MS must be at least 1", validation: atLeast(1) }),
-      Config.withDefault(5000)
-    )
+    const queryTimeoutMs = yield* queryTimeoutMsConfig
     const workerMode = yield* Config.literal(
       "auto",
       "bundle",
