@@ -1,4 +1,5 @@
-import { Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
+import { PgBackendLive } from "../backends/postgres/PgBackend.js"
 import { SqliteBackendLive } from "../backends/sqlite/SqliteBackend.js"
 import { ChangeFeed } from "../changes/ChangeFeed.js"
 import { DbTargets } from "../config/DbTargets.js"
@@ -19,5 +20,22 @@ export const appOver = <E, R>(backend: Layer.Layer<QueryEngine | DatabaseHealth,
     Layer.provide(ChangeFeed.Default)
   )
 
-/** The whole service, on the SQLite backend. */
-export const AppLive = appOver(SqliteBackendLive).pipe(Layer.provide(DbTargets.Default))
+/** `QUERY_BACKEND`: the two SQLite files (the default), or PostgreSQL at `DATABASE_URL`. */
+export const QueryBackend = Config.literal("sqlite", "postgres")("QUERY_BACKEND").pipe(Config.withDefault("sqlite"))
+
+const sqliteApp = appOver(SqliteBackendLive)
+const postgresApp = appOver(PgBackendLive)
+
+/** The whole service, on the backend `QUERY_BACKEND` selects. */
+export const AppLive = Layer.unwrapEffect(
+  Effect.map(
+    QueryBackend,
+    (
+      backend
+    ): Layer.Layer<
+      Layer.Layer.Success<typeof sqliteApp>,
+      Layer.Layer.Error<typeof sqliteApp> | Layer.Layer.Error<typeof postgresApp>,
+      Layer.Layer.Context<typeof sqliteApp> | Layer.Layer.Context<typeof postgresApp>
+    > => (backend === "postgres" ? postgresApp : sqliteApp)
+  )
+).pipe(Layer.provide(DbTargets.Default))

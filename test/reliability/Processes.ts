@@ -18,7 +18,7 @@ const LOADER = fileURLToPath(new URL("./loader.ts", import.meta.url))
 
 /** Settings of this process's environment that would change what the service does. */
 const SCRUBBED =
-  /^(HOST|PORT|LIVE_DB_PATH|ARCHIVE_DB_PATH|CUTOVER_DATE|QUERY_ENGINE|SQLITE_PRAGMAS|POOL_|QUEUE_|QUERY_|EXPORT_|CACHE_|CHANGE_|CORS_|SHUTDOWN_|API_KEYS|CHAT_)/
+  /^(HOST|PORT|LIVE_DB_PATH|ARCHIVE_DB_PATH|CUTOVER_DATE|QUERY_ENGINE|SQLITE_PRAGMAS|POOL_|QUEUE_|QUERY_|EXPORT_|CACHE_|CHANGE_|CORS_|SHUTDOWN_|API_KEYS|CHAT_|DATABASE_URL|PG_)/
 
 export interface Child {
   readonly child: ChildProcess

@@ -26,6 +26,41 @@ const window: DateWindow = { from: "2026-01-10" as IsoDate, to: "2026-03-20" as 
 const example = { item_code: "ITM-0001", line_code: "L01", lot_prefix: "ABC", q: "bolt" } as const
 
 /**
+ * Every summary with each filter combination it accepts, over `window`, named by its shape (`summary_daily+item_code`):
+ * what both backends' index checks plan.
+ */
+export const summaryExamples = (
+  window: DateWindow,
+  values: { readonly item_code: string; readonly line_code: string }
+): ReadonlyArray<{ readonly name: string; readonly query: SummaryQuery }> => {
+  const summaries: Array<SummaryQuery> = []
+  for (const keys of subsets(["item_code", "line_code"] as const)) {
+    const f = {
+      item_code: keys.includes("item_code") ? values.item_code : undefined,
+      line_code: keys.includes("line_code") ? values.line_code : undefined
+    }
+    summaries.push(
+      new SummaryDailyQuery({ window, ...f }),
+      new SummaryMonthlyQuery({ window, ...f }),
+      new SummaryMonthlyByItemQuery({ window, ...f })
+    )
+  }
+  for (const line_code of [undefined, values.line_code])
+    summaries.push(new SummaryByItemQuery({ window, line_code, limit: undefined }))
+  for (const item_code of [undefined, values.item_code]) summaries.push(new SummaryByLineQuery({ window, item_code }))
+  return summaries.map((s) => ({
+    name: [
+      s._tag,
+      "item_code" in s && s.item_code !== undefined ? "item_code" : "",
+      "line_code" in s && s.line_code !== undefined ? "line_code" : ""
+    ]
+      .filter((x) => x !== "")
+      .join("+"),
+    query: s
+  }))
+}
+
+/**
  * Every statement shape the optimized engine sends to a file: `/records` with each combination of filters,
  * first page and keyset page, `q` long enough for the trigram index and too short for it; `/items`; `/lines`;
  * every summary with each filter combination it accepts (the daily summary and monthly-by-item over all items as
@@ -61,29 +96,7 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
     { name: "items[q(2)]", statement: itemsSql("bo", 51) }
   )
   shapes.push({ name: "lines", statement: LINES_SQL })
-  const summaries: Array<SummaryQuery> = []
-  for (const keys of subsets(["item_code", "line_code"] as const)) {
-    const f = {
-      item_code: keys.includes("item_code") ? example.item_code : undefined,
-      line_code: keys.includes("line_code") ? example.line_code : undefined
-    }
-    summaries.push(
-      new SummaryDailyQuery({ window, ...f }),
-      new SummaryMonthlyQuery({ window, ...f }),
-      new SummaryMonthlyByItemQuery({ window, ...f })
-    )
-  }
-  for (const line_code of [undefined, example.line_code])
-    summaries.push(new SummaryByItemQuery({ window, line_code, limit: undefined }))
-  for (const item_code of [undefined, example.item_code]) summaries.push(new SummaryByLineQuery({ window, item_code }))
-  for (const s of summaries) {
-    const label = [
-      s._tag,
-      "item_code" in s && s.item_code !== undefined ? "item_code" : "",
-      "line_code" in s && s.line_code !== undefined ? "line_code" : ""
-    ]
-      .filter((x) => x !== "")
-      .join("+")
+  for (const { name: label, query: s } of summaryExamples(window, example)) {
     if (s._tag === "summary_daily") shapes.push({ name: label, statement: dailyTextSql(s, window) })
     else if (s._tag === "summary_monthly_by_item" && s.item_code === undefined) {
       shapes.push(

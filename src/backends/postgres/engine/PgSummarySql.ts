@@ -1,0 +1,128 @@
+import type { DateWindow } from "../../../domain/DateWindow.js"
+import { firstDayOfMonth } from "../../../domain/IsoDate.js"
+import type { SummaryQuery } from "../../../query/Query.js"
+import { splitWindow } from "../../sqlite/engine/optimized/WindowSplit.js"
+import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
+
+/** One statement: its text (positional `$n` parameters) and the values it binds. */
+export interface PgStatement {
+  readonly sql: string
+  readonly params: ReadonlyArray<string | number | null>
+}
+
+const DIMENSIONS: ReadonlyArray<Dimension> = ["item_code", "line_code"]
+
+const rollupTable = (grain: Grain, dims: ReadonlySet<Dimension>): string =>
+  PG_ROLLUPS.find((r) => r.grain === grain && r.dims.length === dims.size && r.dims.every((d) => dims.has(d)))!.table
+
+interface Plan {
+  readonly group: Dimension | undefined
+  readonly filters: ReadonlyArray<readonly [Dimension, string]>
+}
+
+const planOf = (q: SummaryQuery): Plan => {
+  const filters = (entries: ReadonlyArray<readonly [Dimension, string | undefined]>) =>
+    entries.filter((e): e is readonly [Dimension, string] => e[1] !== undefined && e[1] !== "")
+  switch (q._tag) {
+    case "summary_daily":
+    case "summary_monthly":
+      return {
+        group: undefined,
+        filters: filters([
+          ["item_code", q.item_code],
+          ["line_code", q.line_code]
+        ])
+      }
+    case "summary_by_item":
+      return { group: "item_code", filters: filters([["line_code", q.line_code]]) }
+    case "summary_by_line":
+      return { group: "line_code", filters: filters([["item_code", q.item_code]]) }
+    case "summary_monthly_by_item":
+      return {
+        group: "item_code",
+        filters: filters([
+          ["item_code", q.item_code],
+          ["line_code", q.line_code]
+        ])
+      }
+  }
+}
+
+const sums = (of = "") => `sum(${of}good)::float8, sum(${of}defect)::float8, sum(${of}cnt)::float8`
+const LATEST_NAME = "(array_agg(last_name ORDER BY last_date DESC, last_id DESC))[1]"
+
+/**
+ * A summary as one statement over the rollups: the window's whole months from the month grain, its ragged
+ * edges (at most two day ranges) from the day grain, summed per output group in SQL and returned in the
+ * contract's order. Absent ranges bind NULL (the planner drops their branch), so each shape keeps one text
+ * whatever the window. Rows: the output keys (`item_name` after `item_code`), then good, defect, count.
+ */
+export const pgSummarySql = (q: SummaryQuery): PgStatement => {
+  const plan = planOf(q)
+  const dims = new Set(DIMENSIONS.filter((d) => d === plan.group || plan.filters.some(([f]) => f === d)))
+  const params: Array<string | number | null> = []
+  const bind = (v: string | number | null, type: "date" | "int" = "date") => `$${params.push(v)}::${type}`
+  const filterParams = plan.filters.map(([, v]) => v)
+  const filterSql = (first: number) => plan.filters.map(([d], i) => ` AND ${d} = $${first + i}`).join("")
+  const window: DateWindow = q.window
+
+  if (q._tag === "summary_daily") {
+    const from = bind(window.from)
+    const to = bind(window.to)
+    const where = filterSql(params.length + 1)
+    params.push(...filterParams)
+    return {
+      sql: `SELECT to_char(period, 'YYYY-MM-DD'), good::float8, defect::float8, cnt::float8
+FROM ${rollupTable("day", dims)} WHERE period BETWEEN ${from} AND ${to}${where} ORDER BY period`,
+      params
+    }
+  }
+
+  const split = splitWindow(window)
+  const [head, tail] = [split.days[0], split.days[1]]
+  const monthFrom = bind(split.months === undefined ? null : firstDayOfMonth(split.months.from))
+  const monthTo = bind(split.months === undefined ? null : firstDayOfMonth(split.months.to))
+  const headFrom = bind(head?.from ?? null)
+  const headTo = bind(head?.to ?? null)
+  const tailFrom = bind(tail?.from ?? null)
+  const tailTo = bind(tail?.to ?? null)
+  const where = filterSql(params.length + 1)
+  params.push(...filterParams)
+  const latest = plan.group === "item_code" ? ", last_date, last_id, last_name" : ""
+  const keyCols = plan.group === undefined ? "" : `, ${plan.group}`
+  const parts = `SELECT period AS month${keyCols}, good, defect, cnt${latest} FROM ${rollupTable("month", dims)}
+  WHERE period BETWEEN ${monthFrom} AND ${monthTo}${where}
+UNION ALL
+SELECT date_trunc('month', period)::date${keyCols}, good, defect, cnt${latest} FROM ${rollupTable("day", dims)}
+  WHERE (period BETWEEN ${headFrom} AND ${headTo} OR period BETWEEN ${tailFrom} AND ${tailTo})${where}`
+
+  switch (q._tag) {
+    case "summary_monthly":
+      return {
+        sql: `SELECT to_char(month, 'YYYY-MM'), ${sums()} FROM (${parts}) AS p GROUP BY month ORDER BY month`,
+        params
+      }
+    case "summary_by_line":
+      return {
+        sql: `SELECT line_code, ${sums()} FROM (${parts}) AS p GROUP BY line_code ORDER BY line_code`,
+        params
+      }
+    case "summary_by_item": {
+      const limit = bind(q.limit ?? null, "int")
+      return {
+        sql: `SELECT item_code, ${LATEST_NAME}, ${sums()} FROM (${parts}) AS p
+GROUP BY item_code ORDER BY sum(good) DESC, item_code LIMIT ${limit}`,
+        params
+      }
+    }
+    case "summary_monthly_by_item":
+      // An item's name is its latest record's among all the response counts, the same in each of its months.
+      return {
+        sql: `WITH p AS (${parts}),
+names AS (SELECT DISTINCT ON (item_code) item_code, last_name FROM p ORDER BY item_code, last_date DESC, last_id DESC)
+SELECT to_char(p.month, 'YYYY-MM'), p.item_code, names.last_name, ${sums("p.")}
+FROM p JOIN names USING (item_code) GROUP BY p.month, p.item_code, names.last_name ORDER BY p.month, p.item_code`,
+        params
+      }
+  }
+}

@@ -1,0 +1,54 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { inject } from "vitest"
+import { PgConfig } from "../../src/backends/postgres/PgConfig.js"
+import { PgPoolLive } from "../../src/backends/postgres/PgPool.js"
+import { EngineStats } from "../../src/query/EngineStats.js"
+import { eventually } from "../service/ServiceKit.js"
+import { TestDatabase, testDatabaseLayer } from "../support/PgCluster.js"
+
+const ADMIN_URL = inject("pgAdminUrl")
+
+const poolOn = (url: string) =>
+  PgPoolLive.pipe(
+    Layer.provide(PgConfig.Default),
+    Layer.provide(
+      Layer.setConfigProvider(
+        ConfigProvider.fromMap(
+          new Map([
+            ["DATABASE_URL", url],
+            ["PG_POOL_SIZE", "2"],
+            ["QUERY_TIMEOUT_MS", "3000"]
+          ])
+        )
+      )
+    )
+  )
+
+describe("PgPoolLive", () => {
+  it.live("PG_POOL_SIZE connections at most; the server stops a statement past QUERY_TIMEOUT_MS, counted", () =>
+    Effect.gen(function* () {
+      const { url } = yield* TestDatabase
+      yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const stats = yield* EngineStats
+        expect(yield* stats.pool).toMatchObject({ size: 2, idle: 2, inFlight: 0, timeouts: 0 })
+        const slow = yield* Effect.flip(sql`SELECT pg_sleep(10)`)
+        expect(String((slow.cause as { code?: string }).code)).toBe("57014")
+        // Three at once on two connections: one waits, and all three end (each stopped at 3 s).
+        const fiber = yield* Effect.fork(
+          Effect.all([sql`SELECT pg_sleep(10)`, sql`SELECT pg_sleep(10)`, sql`SELECT pg_sleep(10)`].map(Effect.flip), {
+            concurrency: "unbounded"
+          })
+        )
+        yield* eventually(
+          "two running, one waiting",
+          Effect.map(stats.pool, (s) => s?.inFlight === 2 && s.idle === 0 && s.waiting === 1)
+        )
+        yield* fiber.await
+        expect(yield* stats.pool).toMatchObject({ timeouts: 4, inFlight: 0, idle: 2, waiting: 0 })
+      }).pipe(Effect.provide(poolOn(url)))
+    }).pipe(Effect.provide(testDatabaseLayer(ADMIN_URL)))
+  )
+})
