@@ -6,7 +6,9 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import pg from "pg"
 import { migratePostgres } from "../../src/backends/postgres/PgMigrator.js"
+import { PG_CUMULATIVES, type PgCumulative } from "../../src/backends/postgres/PgCumulative.js"
 import { PG_ROLLUPS, type PgRollup } from "../../src/backends/postgres/PgRollups.js"
+import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 
 export const CUTOVER = "2026-01-01"
@@ -50,22 +52,38 @@ export const allRecords = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const rowKey = (row: Record<string, string>) => JSON.stringify(Object.values(row))
 
-/** One rollup's rows as the trigger kept them, as text, sorted. */
-export const rollupRows = (r: PgRollup) =>
+const LATEST_COLUMNS = ["to_char(last_date, 'YYYY-MM-DD') AS last_date", "last_id::text", "last_name"]
+
+/** A derived table's rows as text, sorted. */
+const tableRows = (table: string, columns: ReadonlyArray<string>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql
-      .unsafe<Record<string, string>>(
-        `SELECT ${[
-          ...r.dims,
-          "to_char(period, 'YYYY-MM-DD') AS period",
-          "good::text",
-          "defect::text",
-          "cnt::text",
-          ...(r.tracksLatest ? ["to_char(last_date, 'YYYY-MM-DD') AS last_date", "last_id::text", "last_name"] : [])
-        ].join(", ")} FROM ${r.table}`
-      )
+      .unsafe<Record<string, string>>(`SELECT ${columns.join(", ")} FROM ${table}`)
       .pipe(Effect.map((rows) => rows.map((row) => ({ ...row })).sort((a, b) => byText(rowKey(a), rowKey(b)))))
   )
+
+const totalsColumns = ["good::text", "defect::text", "cnt::text"]
+
+/** One rollup's rows as the trigger kept them, as text, sorted. */
+export const rollupRows = (r: PgRollup) =>
+  tableRows(r.table, [
+    ...r.dims,
+    "to_char(period, 'YYYY-MM-DD') AS period",
+    ...totalsColumns,
+    ...(r.tracksLatest ? LATEST_COLUMNS : [])
+  ])
+
+/** One month-to-date or year-to-date table's rows as the trigger kept them, as text, sorted. */
+export const cumulativeRows = (c: PgCumulative) =>
+  tableRows(c.table, [
+    ...c.dims,
+    `to_char(${c.column}, 'YYYY-MM-DD') AS ${c.column}`,
+    ...totalsColumns,
+    ...LATEST_COLUMNS
+  ])
+
+const newestFirst = (a: RecordRow, b: RecordRow) =>
+  byText(b.production_date, a.production_date) || Number(b.id) - Number(a.id)
 
 /** The same rows from the records, in JavaScript: sums, counts, the latest record by (date, id). */
 export const referenceRollup = (r: PgRollup, records: ReadonlyArray<RecordRow>) => {
@@ -78,9 +96,7 @@ export const referenceRollup = (r: PgRollup, records: ReadonlyArray<RecordRow>) 
   return [...groups.entries()]
     .map(([key, recs]) => {
       const keys = JSON.parse(key) as Array<string>
-      const latest = [...recs].sort(
-        (a, b) => byText(b.production_date, a.production_date) || Number(b.id) - Number(a.id)
-      )[0]!
+      const latest = [...recs].sort(newestFirst)[0]!
       const sum = (f: (x: RecordRow) => string) => String(recs.reduce((s, x) => s + Number(f(x)), 0))
       return {
         ...Object.fromEntries(r.dims.map((d, i) => [d, keys[i]!])),
@@ -94,6 +110,42 @@ export const referenceRollup = (r: PgRollup, records: ReadonlyArray<RecordRow>) 
       } as Record<string, string>
     })
     .sort((a, b) => byText(rowKey(a), rowKey(b)))
+}
+
+/**
+ * The same from the records: for each group and span (month, year) with records, a row for every day (month)
+ * from the first record's to the span's end, with the totals of the span's records up to it and the latest.
+ */
+export const referenceCumulative = (c: PgCumulative, records: ReadonlyArray<RecordRow>) => {
+  const periodOf = (date: string) => (c.column === "day" ? date : `${date.slice(0, 7)}-01`)
+  const next = (p: string) =>
+    c.column === "day" ? addDays(p as IsoDate, 1) : `${addDays(`${p.slice(0, 7)}-28` as IsoDate, 7).slice(0, 7)}-01`
+  const spanOf = (p: string) => (c.span === "month" ? p.slice(0, 7) : p.slice(0, 4))
+  const groups = new Map<string, Array<RecordRow>>()
+  for (const rec of records) {
+    const key = JSON.stringify([...c.dims.map((d) => rec[d]), spanOf(rec.production_date)])
+    groups.set(key, [...(groups.get(key) ?? []), rec])
+  }
+  const rows: Array<Record<string, string>> = []
+  for (const recs of groups.values()) {
+    const first = recs.map((r) => periodOf(r.production_date)).sort()[0]!
+    for (let p = first; spanOf(p) === spanOf(first); p = next(p)) {
+      const upTo = recs.filter((r) => periodOf(r.production_date) <= p)
+      const sum = (f: (x: RecordRow) => string) => String(upTo.reduce((s, x) => s + Number(f(x)), 0))
+      const latest = [...upTo].sort(newestFirst)[0]!
+      rows.push({
+        ...Object.fromEntries(c.dims.map((d) => [d, recs[0]![d]])),
+        [c.column]: p,
+        good: sum((x) => x.good_quantity),
+        defect: sum((x) => x.defect_quantity),
+        cnt: String(upTo.length),
+        last_date: latest.production_date,
+        last_id: latest.id,
+        last_name: latest.item_name
+      })
+    }
+  }
+  return rows.sort((a, b) => byText(rowKey(a), rowKey(b)))
 }
 
 /** items and lines as kept, and as the records say: distinct pairs and lines with their counts. */
@@ -121,4 +173,4 @@ export const referenceDimensions = (records: ReadonlyArray<RecordRow>) => {
   }
 }
 
-export { PG_ROLLUPS }
+export { PG_CUMULATIVES, PG_ROLLUPS }

@@ -8,18 +8,34 @@ import { pipeline } from "node:stream/promises"
 import { Readable } from "node:stream"
 import { inject } from "vitest"
 import {
+  PG_CUMULATIVES,
   PG_ROLLUPS,
   allRecords,
+  cumulativeRows,
   dimensionRows,
   migratedPgLayer,
   rawConnection,
+  referenceCumulative,
   referenceDimensions,
   referenceRollup,
   rollupRows
 } from "./PgKit.js"
 
-// Dates around a year end and the cutover, so updates move records across partitions and sources.
-const DATES = ["2024-12-31", "2025-01-01", "2025-06-15", "2025-12-31", "2026-01-01", "2026-01-02", "2027-03-01"]
+// Dates around a year end and the cutover, so updates move records across partitions and sources; a leap day
+// and month ends and starts, for the month-to-date and year-to-date tables.
+const DATES = [
+  "2024-02-10",
+  "2024-02-29",
+  "2024-12-31",
+  "2025-01-01",
+  "2025-06-01",
+  "2025-06-15",
+  "2025-06-30",
+  "2025-12-31",
+  "2026-01-01",
+  "2026-01-02",
+  "2027-03-01"
+]
 
 const record = fc.record({
   production_date: fc.constantFrom(...DATES),
@@ -55,7 +71,13 @@ const op = fc.oneof(
     year: fc.constantFrom(2024, 2025, 2026),
     where: selector
   }),
-  fc.record({ _tag: fc.constant("deletePartition" as const), year: fc.constantFrom(2024, 2025, 2026), where: selector })
+  fc.record({
+    _tag: fc.constant("deletePartition" as const),
+    year: fc.constantFrom(2024, 2025, 2026),
+    where: selector
+  }),
+  // An item's latest record: the month-to-date and year-to-date rows after it fall back to the one before.
+  fc.record({ _tag: fc.constant("deleteLatest" as const), item: fc.constantFrom("A", "B", "C") })
 )
 
 const COLUMNS = "production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity"
@@ -74,6 +96,7 @@ const whereOf = (w: { modulo: number; rest: number }) => `id % ${w.modulo} = ${w
 const expectDerivedExact = Effect.gen(function* () {
   const records = yield* allRecords
   for (const r of PG_ROLLUPS) expect(yield* rollupRows(r), r.table).toEqual(referenceRollup(r, records))
+  for (const c of PG_CUMULATIVES) expect(yield* cumulativeRows(c), c.table).toEqual(referenceCumulative(c, records))
   expect(yield* dimensionRows).toEqual(referenceDimensions(records))
   for (const rec of records) expect(rec.source).toBe(rec.production_date >= "2026-01-01" ? "live" : "archive")
 })
@@ -81,7 +104,7 @@ const expectDerivedExact = Effect.gen(function* () {
 describe("the statement triggers keep every derived table exact", () => {
   layer(migratedPgLayer(inject("pgAdminUrl")), { timeout: 300_000 })((it) => {
     it.effect.prop(
-      "after each INSERT, COPY, UPDATE (across years and the cutover) and DELETE, on the table or a partition, rollups = GROUP BY of the records",
+      "after each INSERT, COPY, UPDATE (across years and the cutover) and DELETE, on the table or a partition, rollups = GROUP BY of the records, month- and year-to-date = running sums",
       { ops: fc.array(op, { minLength: 1, maxLength: 8 }) },
       ({ ops }) =>
         Effect.scoped(
@@ -119,6 +142,10 @@ describe("the statement triggers keep every derived table exact", () => {
                   break
                 case "deletePartition":
                   yield* sql.unsafe(`DELETE FROM production_records_${o.year} WHERE ${whereOf(o.where)}`)
+                  break
+                case "deleteLatest":
+                  yield* sql`DELETE FROM production_records WHERE (production_date, id) = (SELECT production_date, id
+                    FROM production_records WHERE item_code = ${o.item} ORDER BY production_date DESC, id DESC LIMIT 1)`
               }
               yield* expectDerivedExact
             }
@@ -134,6 +161,7 @@ describe("the statement triggers keep every derived table exact", () => {
           VALUES ('2026-01-05', 'A', 'Bolt', 'ABC1', 'L1', 3)`
         yield* sql`TRUNCATE production_records`
         for (const r of PG_ROLLUPS) expect(yield* rollupRows(r)).toEqual([])
+        for (const c of PG_CUMULATIVES) expect(yield* cumulativeRows(c)).toEqual([])
         expect(yield* dimensionRows).toEqual({ items: [], lines: [] })
       })
     )

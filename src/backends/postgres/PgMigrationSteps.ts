@@ -6,7 +6,15 @@
 import { DIMENSION_TABLES, FOLD_CASE_FUNCTION } from "./PgDimensions.js"
 import { ADD_YEAR_FUNCTION, CREATE_YEARS, RECORD_INDEXES, recordsTableStatements } from "./PgRecordsSchema.js"
 import { PG_ROLLUPS, createRollupStatements } from "./PgRollups.js"
-import { BACKFILL_STATEMENTS, GUARD_FUNCTION, TRIGGER_STATEMENTS, TRUNCATE_TRIGGER_STATEMENTS } from "./PgTriggers.js"
+import { CUMULATIVE_BACKFILL, PG_CUMULATIVES, createCumulativeStatements } from "./PgCumulative.js"
+import {
+  BACKFILL_STATEMENTS,
+  CUMULATIVE_TRIGGER_FUNCTIONS,
+  CUMULATIVE_TRUNCATE_FUNCTION,
+  GUARD_FUNCTION,
+  TRIGGER_STATEMENTS,
+  TRUNCATE_TRIGGER_STATEMENTS
+} from "./PgTriggers.js"
 
 export interface PgMigrationStep {
   readonly version: number
@@ -48,6 +56,22 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
       CREATE_YEARS,
       ...BACKFILL_STATEMENTS,
       "ANALYZE"
+    ]
+  },
+  {
+    version: 3,
+    name: "cumulative",
+    description:
+      "month-to-date and year-to-date totals by item and item+line (by-item reads), kept by the statement triggers",
+    // Writers wait until the step commits (readers do not): a write between the backfill's read of the rollups
+    // and the new trigger functions taking effect would be missing from the new tables.
+    statements: [
+      "LOCK TABLE production_records IN SHARE MODE",
+      ...PG_CUMULATIVES.flatMap(createCumulativeStatements),
+      ...CUMULATIVE_TRIGGER_FUNCTIONS,
+      CUMULATIVE_TRUNCATE_FUNCTION,
+      ...CUMULATIVE_BACKFILL,
+      `ANALYZE ${PG_CUMULATIVES.map((c) => c.table).join(", ")}`
     ]
   }
 ]

@@ -72,9 +72,14 @@ COMMIT;
     )
     .join("\n")
 
-export const migratePostgres = (options: { readonly cutover: string; readonly dryRun: boolean }) =>
+/** `upTo`: the last version to apply (all by default; tests stop at an earlier one to migrate from it). */
+export const migratePostgres = (options: {
+  readonly cutover: string
+  readonly dryRun: boolean
+  readonly upTo?: number
+}) =>
   Effect.gen(function* () {
-    const steps = pgMigrationSteps(options.cutover)
+    const steps = pgMigrationSteps(options.cutover).filter((s) => s.version <= (options.upTo ?? Infinity))
     const applied = yield* appliedVersions
     if (applied.has(1)) yield* checkCutover(options.cutover)
     const pending = steps.filter((s) => !applied.has(s.version))

@@ -4,6 +4,7 @@
  * million rows updates each derived table with one grouped statement, not a million. Each ends with
  * `pg_notify('production_changes', …)`: the statement's touched dates as JSON ranges, delivered at commit.
  */
+import { PG_CUMULATIVES, refreshAllCumulatives } from "./PgCumulative.js"
 import { addToDimensions, removeFromDimensions } from "./PgDimensions.js"
 import { PG_ROLLUPS, addToRollup, removeFromRollup } from "./PgRollups.js"
 
@@ -77,6 +78,19 @@ export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event
 ])
 
 /**
+ * Migration v3's trigger functions: v2's, then the month-to-date and year-to-date tables refreshed from the
+ * rollups for the spans the statement touched (PgCumulative.ts). The triggers themselves stay: they call these
+ * functions by name. (v2's texts above stay as they were applied.)
+ */
+export const CUMULATIVE_TRIGGER_FUNCTIONS: ReadonlyArray<string> = EVENTS.map(({ event, body, touched }) =>
+  triggerFunction(
+    `production_records_after_${event.toLowerCase()}`,
+    [...body, ...refreshAllCumulatives(touched)],
+    touched
+  )
+)
+
+/**
  * A statement on one partition fires that partition's statement triggers, not the parent's: every partition gets
  * the same ones (`production_records_guard(partition)`), so a writer that names a partition keeps the derived
  * tables exact too. (A statement on the parent fires only the parent's.)
@@ -91,16 +105,23 @@ END $$`
  * TRUNCATE (no transition table) empties every derived table and notifies one range over all dates, which
  * invalidates everything in the payload's own form.
  */
-const TRUNCATE_FUNCTION = `CREATE OR REPLACE FUNCTION production_records_after_truncate() RETURNS trigger
+const truncateFunction = (
+  tables: ReadonlyArray<string>
+) => `CREATE OR REPLACE FUNCTION production_records_after_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE items, lines, ${PG_ROLLUPS.map((r) => r.table).join(", ")};
+  TRUNCATE items, lines, ${tables.join(", ")};
   PERFORM pg_notify('${CHANGES_CHANNEL}', '[["0001-01-01","9999-12-31"]]');
   RETURN NULL;
 END $$`
 
+const ROLLUP_TABLES = PG_ROLLUPS.map((r) => r.table)
+
+/** v3's: the cumulative tables emptied too. */
+export const CUMULATIVE_TRUNCATE_FUNCTION = truncateFunction([...ROLLUP_TABLES, ...PG_CUMULATIVES.map((c) => c.table)])
+
 export const TRUNCATE_TRIGGER_STATEMENTS: ReadonlyArray<string> = [
-  TRUNCATE_FUNCTION,
+  truncateFunction(ROLLUP_TABLES),
   `CREATE TRIGGER production_records_after_truncate AFTER TRUNCATE ON production_records
   FOR EACH STATEMENT EXECUTE FUNCTION production_records_after_truncate()`
 ]
