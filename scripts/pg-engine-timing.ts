@@ -147,6 +147,7 @@ const explain = Effect.gen(function* () {
   const shapes = pgRecordShapes({
     window: { from: addDays(s.today, -6), to: s.today },
     item_code: s.item_code,
+    item_name: s.item_name,
     pairs: yield* matchingPairs(s.q),
     line_code: s.line_code,
     lot_prefix: s.lot_prefix,

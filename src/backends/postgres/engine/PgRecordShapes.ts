@@ -146,6 +146,7 @@ export interface PgShape {
 export const pgRecordShapes = (sample: {
   readonly window: DateWindow
   readonly item_code: string
+  readonly item_name: string
   /** The items `q` matches. */
   readonly pairs: Pick<NameFilter, "codes" | "names">
   readonly line_code: string
@@ -167,7 +168,15 @@ export const pgRecordShapes = (sample: {
     ...records("item+line", { item_code: sample.item_code, line_code: sample.line_code }),
     ...records("lot prefix", { lot_prefix: sample.lot_prefix }),
     ...records("q scan", { q: sample.q }, { ...sample.pairs, read: "scan" }),
-    ...records("q per item", { q: sample.q }, { ...sample.pairs, read: "per-item" }),
+    ...records(
+      "q per item",
+      { q: sample.item_name },
+      {
+        codes: [sample.item_code],
+        names: [sample.item_name],
+        read: "per-item"
+      }
+    ),
     { name: "items q", statement: itemCandidatesStatement(sample.q) },
     { name: "items", statement: itemCandidatesStatement("") },
     { name: "lines", statement: LINES_STATEMENT }
