@@ -18,7 +18,7 @@ import {
   present,
   recordsStatement
 } from "./PgRecordShapes.js"
-import { withinTimeout } from "./PgReadErrors.js"
+import { toReadError, withinTimeout } from "./PgReadErrors.js"
 import { makePgSummaries } from "./PgSummaries.js"
 
 type TextRow = ReadonlyArray<unknown>
@@ -50,7 +50,7 @@ const make = Effect.gen(function* () {
   const timeoutMs = yield* Effect.orDie(queryTimeoutMsConfig)
   const within = withinTimeout(timeoutMs)
   const rowsOf = (s: PgStatement): Effect.Effect<ReadonlyArray<TextRow>, ReadError> =>
-    within(sql.unsafe(s.sql, s.params).values)
+    Effect.catchAll(sql.unsafe(s.sql, s.params).values, toReadError(timeoutMs))
 
   /** The (code, name) pairs whose name contains `q` under the exact fold, in the contract's order, with counts. */
   const matchingItems = (q: string) =>
@@ -128,12 +128,18 @@ const make = Effect.gen(function* () {
   }))
 
   const summary = yield* makePgSummaries
-  return engineOf("postgres", { records, items, lines: () => lines, exportChunk, summary })
+  return engineOf("postgres", {
+    records: (q) => within(records(q)),
+    items: (q) => within(items(q)),
+    lines: () => within(lines),
+    exportChunk: (q, format) => within(exportChunk(q, format)),
+    summary
+  })
 })
 
 /**
- * The PostgreSQL engine: `/records` pages and export chunks (one statement each, keyset on the primary key or an
- * index ending in `(production_date, id)`), `/items` from the items dimension and `/lines` from the lines list;
- * the summaries from PgSummaries. Each statement runs within `QUERY_TIMEOUT_MS`.
+ * The PostgreSQL engine: `/records` pages and export chunks (one statement each, two with `q`; keyset on the
+ * primary key or an index ending in `(production_date, id)`), `/items` from the items dimension and `/lines` from
+ * the lines list; the summaries from PgSummaries. Each request's statements run within `QUERY_TIMEOUT_MS`.
  */
 export const PgEngineLive: Layer.Layer<QueryEngine, never, SqlClient.SqlClient> = Layer.effect(QueryEngine, make)
