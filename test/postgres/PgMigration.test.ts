@@ -50,7 +50,7 @@ describe("npm run migrate -- --postgres", () => {
 
         const first = yield* migrateCli([])
         expect(first.code).toBe(0)
-        expect(first.stdout).toContain("postgres: migrated (v1 records, v2 derived, v3 cumulative)")
+        expect(first.stdout).toContain("postgres: migrated (v1 records, v2 derived, v3 item statistics, v4 cumulative)")
         const tablesAfterFirst = yield* tableNames
         const second = yield* migrateCli([])
         expect(second.code).toBe(0)
@@ -95,6 +95,11 @@ describe("npm run migrate -- --postgres", () => {
           const [added] = yield* sql<{ added: boolean }>`SELECT production_records_add_year(2015) AS added`
           expect(added!.added).toBe(true)
           expect((yield* where())[0]!.part).toBe("production_records_2015")
+          // Every partition, the new one included, has the item statistics (v3).
+          const statistics = yield* sql<{ name: string }>`SELECT stxname AS name FROM pg_statistic_ext ORDER BY 1`
+          expect(statistics.map((s) => s.name)).toEqual(
+            [...years, "production_records_2015", "production_records_default"].sort().map((p) => `${p}_item_deps`)
+          )
           const [rollup] = yield* sql<{ cnt: string }>`SELECT cnt FROM rollup_day WHERE period = '2015-03-04'`
           expect(rollup!.cnt).toBe("1")
           // The new partition has the triggers too.
@@ -141,14 +146,14 @@ describe("npm run migrate -- --postgres", () => {
   })
 })
 
-describe("a database at v2 (records, rollups) migrates forward", () => {
+describe("a database at v3 (records, rollups, item statistics) migrates forward", () => {
   layer(testPgLayer(inject("pgAdminUrl")), { timeout: 120_000 })((it) => {
     it.effect(
-      "v3 alone is pending; it backfills the month- and year-to-date tables, whose triggers then keep them",
+      "v4 alone is pending; it backfills the month- and year-to-date tables, whose triggers then keep them",
       () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
-          yield* migratePostgres({ cutover: CUTOVER, dryRun: false, upTo: 2 })
+          yield* migratePostgres({ cutover: CUTOVER, dryRun: false, upTo: 3 })
           // Two years, three items on two lines, a rename mid-way, a leap day among the dates.
           const insert = (n: number, offset: number) =>
             sql.unsafe(`INSERT INTO production_records
@@ -158,12 +163,12 @@ describe("a database at v2 (records, rollups) migrates forward", () => {
             FROM generate_series(${offset + 1}, ${offset + n}) AS n`)
           yield* insert(400, 0)
           const dry = yield* migrateCli(["--dry-run"])
-          expect(dry.stdout).toContain("-- v3 cumulative")
+          expect(dry.stdout).toContain("-- v4 cumulative")
           expect(dry.stdout).toContain("CREATE TABLE rollup_mtd_item (")
-          expect(dry.stdout).not.toContain("-- v2")
+          expect(dry.stdout).not.toContain("-- v3")
           const run = yield* migrateCli([])
           expect(run.code).toBe(0)
-          expect(run.stdout).toContain("postgres: migrated (v3 cumulative)")
+          expect(run.stdout).toContain("postgres: migrated (v4 cumulative)")
           const expectExact = Effect.gen(function* () {
             const records = yield* allRecords
             for (const c of PG_CUMULATIVES) {

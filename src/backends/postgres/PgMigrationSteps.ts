@@ -4,6 +4,7 @@
  * to do. The cutover date is part of the schema (it decides `source`), recorded in `backend_settings`.
  */
 import { DIMENSION_TABLES, FOLD_CASE_FUNCTION } from "./PgDimensions.js"
+import { ITEM_STATISTICS_STATEMENTS } from "./PgItemStatistics.js"
 import { ADD_YEAR_FUNCTION, CREATE_YEARS, RECORD_INDEXES, recordsTableStatements } from "./PgRecordsSchema.js"
 import { PG_ROLLUPS, createRollupStatements } from "./PgRollups.js"
 import { CUMULATIVE_BACKFILL, PG_CUMULATIVES, createCumulativeStatements } from "./PgCumulative.js"
@@ -60,6 +61,12 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
   },
   {
     version: 3,
+    name: "item statistics",
+    description: "per partition: an item's name depends on its code (the planner's estimate for /records?q=)",
+    statements: ITEM_STATISTICS_STATEMENTS
+  },
+  {
+    version: 4,
     name: "cumulative",
     description:
       "month-to-date and year-to-date totals by item and item+line (by-item reads), kept by the statement triggers",

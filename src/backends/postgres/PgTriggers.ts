@@ -78,7 +78,7 @@ export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event
 ])
 
 /**
- * Migration v3's trigger functions: v2's, then the month-to-date and year-to-date tables refreshed from the
+ * Migration v4's trigger functions: v2's, then the month-to-date and year-to-date tables refreshed from the
  * rollups for the spans the statement touched (PgCumulative.ts). The triggers themselves stay: they call these
  * functions by name. (v2's texts above stay as they were applied.)
  */
@@ -117,7 +117,7 @@ END $$`
 
 const ROLLUP_TABLES = PG_ROLLUPS.map((r) => r.table)
 
-/** v3's: the cumulative tables emptied too. */
+/** v4's: the cumulative tables emptied too. */
 export const CUMULATIVE_TRUNCATE_FUNCTION = truncateFunction([...ROLLUP_TABLES, ...PG_CUMULATIVES.map((c) => c.table)])
 
 export const TRUNCATE_TRIGGER_STATEMENTS: ReadonlyArray<string> = [
