@@ -57,7 +57,7 @@ describe("npm run migrate -- --postgres", () => {
         expect(second.stdout).toContain("postgres: up to date")
         expect(yield* tableNames).toEqual(tablesAfterFirst)
         const versions = yield* sql<{ version: number }>`SELECT version FROM schema_migrations ORDER BY version`
-        expect(versions.map((v) => v.version)).toEqual([1, 2, 3])
+        expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4])
         expect((yield* migrateCli(["--dry-run"])).stdout).toContain("up to date")
       })
     )
