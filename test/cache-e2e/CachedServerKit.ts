@@ -15,8 +15,8 @@ import { fileURLToPath } from "node:url"
 import { AppLive } from "../../src/app/AppLive.js"
 import type { CacheStats } from "../../src/cache/EntryStore.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
-import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
+import { importFiles } from "../postgres/PgKit.js"
 import { makeTestDatabase } from "../support/PgCluster.js"
 import {
   type RecordInput,
@@ -125,16 +125,10 @@ export interface ServerOptions {
 const importedDatabase = (files: ServerFiles) =>
   Effect.gen(function* () {
     const db = yield* makeTestDatabase(inject("pgAdminUrl"))
-    yield* importIntoPostgres({
-      url: db.url,
-      files: [
-        { file: "live", path: files.live },
-        { file: "archive", path: files.archive }
-      ],
-      cutover: CUTOVER,
-      batchSize: 1000,
-      progress: { tty: false, everyBatches: 1_000_000, write: () => {} }
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 2 })), silently, Effect.orDie)
+    yield* importFiles(db.url, files).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 2 })),
+      silently
+    )
     return { QUERY_BACKEND: "postgres", DATABASE_URL: db.url, PG_POOL_SIZE: "2" }
   })
 

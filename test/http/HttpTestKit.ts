@@ -4,11 +4,12 @@
  */
 import { HttpServer } from "@effect/platform"
 import Database from "better-sqlite3"
-import { Clock, ConfigProvider, Effect, Layer, LogLevel, Logger } from "effect"
+import { Clock, ConfigProvider, Effect, Layer } from "effect"
 import { inject } from "vitest"
 import { PgBackendLive } from "../../src/backends/postgres/PgBackend.js"
-import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import type { DatabaseHealth } from "../../src/health/DatabaseHealth.js"
+import { importFiles } from "../postgres/PgKit.js"
+import { silently } from "../support/fixtures.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 import * as fs from "node:fs"
 import * as http from "node:http"
@@ -181,16 +182,7 @@ const appOver = <E, R, E2, R2>(
 const importedFixture = (fixture: Fixture) =>
   Layer.effectDiscard(
     Effect.flatMap(TestDatabase, (db) =>
-      importIntoPostgres({
-        url: db.url,
-        files: [
-          { file: "live", path: fixture.livePath },
-          { file: "archive", path: fixture.archivePath }
-        ],
-        cutover: CUTOVER,
-        batchSize: 1000,
-        progress: { tty: false, everyBatches: 1_000_000, write: () => {} }
-      }).pipe(Effect.orDie, Effect.provide(Logger.minimumLogLevel(LogLevel.None)))
+      silently(importFiles(db.url, { live: fixture.livePath, archive: fixture.archivePath }))
     )
   ).pipe(Layer.provideMerge(testPgLayer(inject("pgAdminUrl"))))
 
