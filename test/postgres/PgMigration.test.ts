@@ -48,14 +48,14 @@ describe("npm run migrate -- --postgres", () => {
 
         const first = yield* migrateCli([])
         expect(first.code).toBe(0)
-        expect(first.stdout).toContain("postgres: migrated (v1 records, v2 derived)")
+        expect(first.stdout).toContain("postgres: migrated (v1 records, v2 derived, v3 item statistics)")
         const tablesAfterFirst = yield* tableNames
         const second = yield* migrateCli([])
         expect(second.code).toBe(0)
         expect(second.stdout).toContain("postgres: up to date")
         expect(yield* tableNames).toEqual(tablesAfterFirst)
         const versions = yield* sql<{ version: number }>`SELECT version FROM schema_migrations ORDER BY version`
-        expect(versions.map((v) => v.version)).toEqual([1, 2])
+        expect(versions.map((v) => v.version)).toEqual([1, 2, 3])
         expect((yield* migrateCli(["--dry-run"])).stdout).toContain("up to date")
       })
     )
@@ -93,6 +93,11 @@ describe("npm run migrate -- --postgres", () => {
           const [added] = yield* sql<{ added: boolean }>`SELECT production_records_add_year(2015) AS added`
           expect(added!.added).toBe(true)
           expect((yield* where())[0]!.part).toBe("production_records_2015")
+          // Every partition, the new one included, has the item statistics (v3).
+          const statistics = yield* sql<{ name: string }>`SELECT stxname AS name FROM pg_statistic_ext ORDER BY 1`
+          expect(statistics.map((s) => s.name)).toEqual(
+            [...years, "production_records_2015", "production_records_default"].sort().map((p) => `${p}_item_deps`)
+          )
           const [rollup] = yield* sql<{ cnt: string }>`SELECT cnt FROM rollup_day WHERE period = '2015-03-04'`
           expect(rollup!.cnt).toBe("1")
           // The new partition has the triggers too.

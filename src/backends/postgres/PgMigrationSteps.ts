@@ -4,6 +4,7 @@
  * to do. The cutover date is part of the schema (it decides `source`), recorded in `backend_settings`.
  */
 import { DIMENSION_TABLES, FOLD_CASE_FUNCTION } from "./PgDimensions.js"
+import { ITEM_STATISTICS_STATEMENTS } from "./PgItemStatistics.js"
 import { ADD_YEAR_FUNCTION, CREATE_YEARS, RECORD_INDEXES, recordsTableStatements } from "./PgRecordsSchema.js"
 import { PG_ROLLUPS, createRollupStatements } from "./PgRollups.js"
 import { BACKFILL_STATEMENTS, GUARD_FUNCTION, TRIGGER_STATEMENTS, TRUNCATE_TRIGGER_STATEMENTS } from "./PgTriggers.js"
@@ -49,5 +50,11 @@ export const pgMigrationSteps = (cutover: string): ReadonlyArray<PgMigrationStep
       ...BACKFILL_STATEMENTS,
       "ANALYZE"
     ]
+  },
+  {
+    version: 3,
+    name: "item statistics",
+    description: "per partition: an item's name depends on its code (the planner's estimate for /records?q=)",
+    statements: ITEM_STATISTICS_STATEMENTS
   }
 ]

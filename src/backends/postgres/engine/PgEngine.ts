@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import type { DbFile } from "../../../domain/DbFile.js"
 import { type ApiRecord, recordJson } from "../../../domain/ProductionRecord.js"
 import { csvLine, ndjsonLine } from "../../../domain/RecordLines.js"
-import { foldCase, foldedContains } from "../../../domain/TextFold.js"
+import { foldedContains } from "../../../domain/TextFold.js"
 import type { ItemsQuery, RecordPosition, RecordsQuery } from "../../../query/Query.js"
 import { engineOf, QueryEngine } from "../../../query/QueryEngine.js"
 import type { ExportChunk, ExportFormat, ItemsResult, LinesResult, RecordsPage } from "../../../query/QueryResults.js"
@@ -11,14 +11,14 @@ import { queryTimeoutMsConfig } from "../../../query/QueryTimeoutConfig.js"
 import type { ReadError } from "../../../query/ReadErrors.js"
 import {
   itemCandidatesStatement,
-  type ItemPairs,
   LINES_STATEMENT,
   matchesNothing,
   type NameFilter,
   type PgStatement,
+  present,
   recordsStatement
 } from "./PgRecordShapes.js"
-import { withinTimeout } from "./PgReadErrors.js"
+import { toReadError, withinTimeout } from "./PgReadErrors.js"
 import { makePgSummaries } from "./PgSummaries.js"
 
 type TextRow = ReadonlyArray<unknown>
@@ -36,6 +36,9 @@ const toApiRecord = (r: TextRow): ApiRecord => ({
   defect_quantity: Number(r[8])
 })
 
+/** The most items a `q` reads one by one (a statement branch each). */
+const PER_ITEM_MAX = 16
+
 const positionOf = (r: ApiRecord): RecordPosition => ({
   production_date: r.production_date,
   source: r.source,
@@ -47,35 +50,46 @@ const make = Effect.gen(function* () {
   const timeoutMs = yield* Effect.orDie(queryTimeoutMsConfig)
   const within = withinTimeout(timeoutMs)
   const rowsOf = (s: PgStatement): Effect.Effect<ReadonlyArray<TextRow>, ReadError> =>
-    within(sql.unsafe(s.sql, s.params).values)
+    Effect.catchAll(sql.unsafe(s.sql, s.params).values, toReadError(timeoutMs))
 
-  /** The (code, name) pairs whose name contains `q` under the exact fold, in the contract's order. */
+  /** The (code, name) pairs whose name contains `q` under the exact fold, in the contract's order, with counts. */
   const matchingItems = (q: string) =>
     Effect.map(rowsOf(itemCandidatesStatement(q)), (rows) =>
       rows
-        .map((r) => ({ item_code: r[0] as string, item_name: r[1] as string }))
+        .map((r) => ({
+          item_code: r[0] as string,
+          item_name: r[1] as string,
+          records: Number(r[2]),
+          all: Number(r[3])
+        }))
         .filter((r) => foldedContains(r.item_name, q))
     )
 
   /**
-   * Up to `limit` records of `q`. With `q`, one statement first selects by the PostgreSQL fold's candidates; were
-   * any row's name not to contain `q` under the exact fold, the page is read again from the exact pairs.
+   * How to read the records of the pairs `q` matches: by item when reading each pair's newest rows (pairs × limit
+   * at most) costs less than scanning the window in order until `limit` match (about limit / their share).
    */
+  const nameFilter = (q: RecordsQuery, needle: string) =>
+    Effect.map(matchingItems(needle), (items): NameFilter | undefined => {
+      const code = q.filters.item_code
+      const chosen = present(code) ? items.filter((i) => i.item_code === code) : items
+      if (chosen.length === 0) return undefined
+      const share = chosen.reduce((n, i) => n + i.records, 0) / Math.max(1, chosen[0]!.all)
+      return {
+        codes: chosen.map((i) => i.item_code),
+        names: chosen.map((i) => i.item_name),
+        read: chosen.length <= PER_ITEM_MAX && (present(code) || chosen.length * share < 1) ? "per-item" : "scan"
+      }
+    })
+
+  /** Up to `limit` records of `q`; with `q`, the matching items first, then their records (two statements). */
   const recordRows = (q: RecordsQuery, limit: number): Effect.Effect<ReadonlyArray<ApiRecord>, ReadError> => {
     if (matchesNothing(q.filters)) return Effect.succeed([])
-    const needle = q.filters.q
-    const read = (names: NameFilter | undefined) =>
+    const read = (names?: NameFilter) =>
       Effect.map(rowsOf(recordsStatement(q, limit, names)), (rows) => rows.map(toApiRecord))
-    if (needle === undefined || needle === "") return read(undefined)
-    const folded = foldCase(needle)
-    return Effect.flatMap(read("candidates"), (rows) =>
-      rows.every((r) => foldCase(r.item_name).includes(folded))
-        ? Effect.succeed(rows)
-        : Effect.flatMap(matchingItems(needle), (items) => {
-            const pairs: ItemPairs = { codes: items.map((i) => i.item_code), names: items.map((i) => i.item_name) }
-            return items.length === 0 ? Effect.succeed([]) : read(pairs)
-          })
-    )
+    const needle = q.filters.q
+    if (!present(needle)) return read()
+    return Effect.flatMap(nameFilter(q, needle), (names) => (names === undefined ? Effect.succeed([]) : read(names)))
   }
 
   /** A `/records` page; one row more than the page tells whether more follow. */
@@ -104,19 +118,28 @@ const make = Effect.gen(function* () {
   const items = (q: ItemsQuery): Effect.Effect<ItemsResult, ReadError> =>
     q.q.includes("\u0000")
       ? Effect.succeed({ rows: [], truncated: false })
-      : Effect.map(matchingItems(q.q), (rows) => ({ rows: rows.slice(0, q.limit), truncated: rows.length > q.limit }))
+      : Effect.map(matchingItems(q.q), (rows) => ({
+          rows: rows.slice(0, q.limit).map((r) => ({ item_code: r.item_code, item_name: r.item_name })),
+          truncated: rows.length > q.limit
+        }))
 
   const lines: Effect.Effect<LinesResult, ReadError> = Effect.map(rowsOf(LINES_STATEMENT), (rows) => ({
     rows: rows.map((r) => ({ line_code: r[0] as string }))
   }))
 
   const summary = yield* makePgSummaries
-  return engineOf("postgres", { records, items, lines: () => lines, exportChunk, summary })
+  return engineOf("postgres", {
+    records: (q) => within(records(q)),
+    items: (q) => within(items(q)),
+    lines: () => within(lines),
+    exportChunk: (q, format) => within(exportChunk(q, format)),
+    summary
+  })
 })
 
 /**
- * The PostgreSQL engine: `/records` pages and export chunks (one statement each, keyset on the primary key or an
- * index ending in `(production_date, id)`), `/items` from the items dimension and `/lines` from the lines list;
- * the summaries from PgSummaries. Each statement runs within `QUERY_TIMEOUT_MS`.
+ * The PostgreSQL engine: `/records` pages and export chunks (one statement each, two with `q`; keyset on the
+ * primary key or an index ending in `(production_date, id)`), `/items` from the items dimension and `/lines` from
+ * the lines list; the summaries from PgSummaries. Each request's statements run within `QUERY_TIMEOUT_MS`.
  */
 export const PgEngineLive: Layer.Layer<QueryEngine, never, SqlClient.SqlClient> = Layer.effect(QueryEngine, make)

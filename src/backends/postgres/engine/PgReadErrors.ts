@@ -27,13 +27,11 @@ export const toReadError =
   }
 
 /**
- * Runs one statement within `timeoutMs`: past it the fiber is interrupted, which makes @effect/sql-pg send the
- * server a cancel request for the statement, and the request fails with `QueryTimeout`.
+ * Runs a request's statements within `timeoutMs` in all: past it the fiber is interrupted, which makes
+ * @effect/sql-pg send the server a cancel request for the running statement, and the request fails with
+ * `QueryTimeout`.
  */
 export const withinTimeout =
   (timeoutMs: number) =>
-  <A>(statement: Effect.Effect<A, SqlError>): Effect.Effect<A, ReadError> =>
-    statement.pipe(
-      Effect.catchAll(toReadError(timeoutMs)),
-      Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => new QueryTimeout({ timeoutMs }) })
-    )
+  <A>(work: Effect.Effect<A, ReadError>): Effect.Effect<A, ReadError> =>
+    Effect.timeoutFail(work, { duration: timeoutMs, onTimeout: () => new QueryTimeout({ timeoutMs }) })
