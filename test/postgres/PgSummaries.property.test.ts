@@ -8,19 +8,20 @@ import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import { makePgSummaries } from "../../src/backends/postgres/engine/PgSummaries.js"
 import { pgSummaryShapes } from "../../src/backends/postgres/engine/PgSummaryShapes.js"
 import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
-import { DbTargets } from "../../src/config/DbTargets.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
 import { serializeResult } from "../../src/http/ResponseBody.js"
-import {
-  SummaryByItemQuery,
-  SummaryByLineQuery,
-  SummaryDailyQuery,
-  SummaryMonthlyByItemQuery,
-  SummaryMonthlyQuery,
-  type SummaryQuery
-} from "../../src/query/Query.js"
+import type { SummaryQuery } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
-import { CUTOVER, FIRST_DATE, ITEM_NAMES, LAST_DATE, LINES, makeEngineFixture } from "../query/engineFixture.js"
+import {
+  CUTOVER,
+  FIRST_DATE,
+  ITEM_NAMES,
+  LAST_DATE,
+  LINES,
+  fixtureTargets,
+  makeEngineFixture
+} from "../query/engineFixture.js"
+import { summaryQueryArbs } from "../query/summaryArbs.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 import { rawConnection } from "./PgKit.js"
 
@@ -70,21 +71,7 @@ const EnginesLive = Layer.scoped(
     const reference = yield* Effect.map(Layer.build(ReferenceEngineLive), Context.get(QueryEngine))
     return { pg, reference }
   })
-).pipe(
-  Layer.provide(
-    Layer.succeed(
-      DbTargets,
-      DbTargets.make({
-        live: { file: "live", path: fixture.livePath, explicit: true },
-        archive: { file: "archive", path: fixture.archivePath, explicit: true },
-        cutover: CUTOVER,
-        of: (file) => ({ file, path: file === "live" ? fixture.livePath : fixture.archivePath, explicit: true })
-      })
-    )
-  ),
-  Layer.provideMerge(testPgLayer(inject("pgAdminUrl"))),
-  Layer.orDie
-)
+).pipe(Layer.provide(fixtureTargets(fixture)), Layer.provideMerge(testPgLayer(inject("pgAdminUrl"))), Layer.orDie)
 
 // Dates around the data, the cutover, month and year ends and the leap day.
 const dateArb: fc.Arbitrary<IsoDate> = fc.oneof(
@@ -112,25 +99,12 @@ const windowArb = fc.oneof(
     return { from: first.toISOString().slice(0, 10) as IsoDate, to: end.toISOString().slice(0, 10) as IsoDate }
   })
 )
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
 const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE", "")
 const lineArb = fc.constantFrom(...LINES, "")
 const limitArb = fc.integer({ min: 1, max: 20 })
 
 const summaryArb: fc.Arbitrary<SummaryQuery> = fc.oneof(
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryDailyQuery(a)),
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryMonthlyQuery(a)),
-  fc
-    .record({ window: windowArb, line_code: maybe(lineArb), limit: maybe(limitArb) })
-    .map((a) => new SummaryByItemQuery(a)),
-  fc.record({ window: windowArb, item_code: maybe(itemArb) }).map((a) => new SummaryByLineQuery(a)),
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryMonthlyByItemQuery(a))
+  ...summaryQueryArbs({ window: windowArb, item: itemArb, line: lineArb, limit: limitArb })
 )
 
 /** The same JSON body, byte for byte, as the HTTP layer writes it. */

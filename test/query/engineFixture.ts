@@ -1,7 +1,9 @@
 import Database from "better-sqlite3"
+import { Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { DbTargets } from "../../src/config/DbTargets.js"
 import { PRODUCTION_RECORDS_DDL } from "../../src/backends/sqlite/db/BaseSchema.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
 import { makeRng } from "../../src/seed/Prng.js"
@@ -85,3 +87,15 @@ export const makeEngineFixture = (
   write(archivePath, archive)
   return { dir, livePath, archivePath, itemCodes }
 }
+
+/** `DbTargets` over a fixture's two files, split at `cutover`. */
+export const fixtureTargets = (files: EngineFixture, cutover: IsoDate = CUTOVER) =>
+  Layer.succeed(
+    DbTargets,
+    DbTargets.make({
+      live: { file: "live", path: files.livePath, explicit: true },
+      archive: { file: "archive", path: files.archivePath, explicit: true },
+      cutover,
+      of: (file) => ({ file, path: file === "live" ? files.livePath : files.archivePath, explicit: true })
+    })
+  )

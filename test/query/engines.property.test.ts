@@ -7,17 +7,7 @@ import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
 import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
 import { PoolConfig } from "../../src/backends/sqlite/pool/PoolConfig.js"
 import { ReadPoolLive } from "../../src/backends/sqlite/pool/ReadPoolLive.js"
-import {
-  ItemsQuery,
-  LinesQuery,
-  type Query,
-  RecordsQuery,
-  SummaryByItemQuery,
-  SummaryByLineQuery,
-  SummaryDailyQuery,
-  SummaryMonthlyByItemQuery,
-  SummaryMonthlyQuery
-} from "../../src/query/Query.js"
+import { ItemsQuery, LinesQuery, type Query, RecordsQuery } from "../../src/query/Query.js"
 import { serializeResult } from "../../src/http/ResponseBody.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { type ExportChunk, type RecordsPage, rowCount } from "../../src/query/QueryResults.js"
@@ -32,8 +22,10 @@ import {
   LAST_DATE,
   LINES,
   LOT_PREFIXES,
+  fixtureTargets,
   makeEngineFixture
 } from "./engineFixture.js"
+import { maybe, summaryQueryArbs } from "./summaryArbs.js"
 
 const fixture = makeEngineFixture("engines-property")
 /** The same kind of data split mid-month: the files' parts of a window then share a month. */
@@ -65,20 +57,7 @@ const enginesOver = (files: EngineFixture, cutover: IsoDate) =>
       const reference = yield* engineOf(ReferenceEngineLive)
       return { optimized, reference }
     })
-  ).pipe(
-    Layer.provide(
-      Layer.succeed(
-        DbTargets,
-        DbTargets.make({
-          live: { file: "live", path: files.livePath, explicit: true },
-          archive: { file: "archive", path: files.archivePath, explicit: true },
-          cutover,
-          of: (file) => ({ file, path: file === "live" ? files.livePath : files.archivePath, explicit: true })
-        })
-      )
-    ),
-    Layer.orDie
-  )
+  ).pipe(Layer.provide(fixtureTargets(files, cutover)), Layer.orDie)
 
 const EnginesLive = enginesOver(fixture, CUTOVER)
 
@@ -96,7 +75,6 @@ const dateArb: fc.Arbitrary<IsoDate> = fc.oneof(
   ) as fc.Arbitrary<IsoDate>
 )
 const windowArb = fc.tuple(dateArb, dateArb).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a }))
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
 const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE")
 const lineArb = fc.constantFrom(...LINES)
 const lotArb = fc.oneof(fc.constantFrom(...LOT_PREFIXES, "A", "a", "AB", "X%1", "ABC1"), fc.string({ maxLength: 3 }))
@@ -127,19 +105,7 @@ const queryArb: fc.Arbitrary<Query> = fc.oneof(
     .map(({ window, limit, ...filters }) => new RecordsQuery({ window, filters, limit, after: undefined })),
   fc.record({ q: qArb, limit: fc.integer({ min: 1, max: 20 }) }).map((a) => new ItemsQuery(a)),
   fc.constant(new LinesQuery()),
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryDailyQuery(a)),
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryMonthlyQuery(a)),
-  fc
-    .record({ window: windowArb, line_code: maybe(lineArb), limit: maybe(limitArb) })
-    .map((a) => new SummaryByItemQuery(a)),
-  fc.record({ window: windowArb, item_code: maybe(itemArb) }).map((a) => new SummaryByLineQuery(a)),
-  fc
-    .record({ window: windowArb, item_code: maybe(itemArb), line_code: maybe(lineArb) })
-    .map((a) => new SummaryMonthlyByItemQuery(a))
+  ...summaryQueryArbs({ window: windowArb, item: itemArb, line: lineArb, limit: limitArb })
 )
 
 /**

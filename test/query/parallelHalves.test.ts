@@ -13,7 +13,7 @@ import { OptimizedEngineLive } from "../../src/backends/sqlite/engine/optimized/
 import { SummaryByItemQuery } from "../../src/query/Query.js"
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import { traced } from "../../src/query/QueryTrace.js"
-import { CUTOVER, makeEngineFixture } from "./engineFixture.js"
+import { fixtureTargets, makeEngineFixture } from "./engineFixture.js"
 
 const fixture = makeEngineFixture("parallel-halves", 4)
 afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))
@@ -46,15 +46,7 @@ const inflateRollup = (path: string, dates: ReadonlyArray<string>) => {
   db.close()
 }
 
-const targets = Layer.succeed(
-  DbTargets,
-  DbTargets.make({
-    live: { file: "live", path: fixture.livePath, explicit: true },
-    archive: { file: "archive", path: fixture.archivePath, explicit: true },
-    cutover: CUTOVER,
-    of: (file) => ({ file, path: file === "live" ? fixture.livePath : fixture.archivePath, explicit: true })
-  })
-)
+const targets = fixtureTargets(fixture)
 
 const Prepared = Layer.effectDiscard(
   Effect.gen(function* () {

@@ -1,0 +1,34 @@
+import { FastCheck as fc } from "effect"
+import type { DateWindow } from "../../src/domain/DateWindow.js"
+import {
+  SummaryByItemQuery,
+  SummaryByLineQuery,
+  SummaryDailyQuery,
+  SummaryMonthlyByItemQuery,
+  SummaryMonthlyQuery,
+  type SummaryQuery
+} from "../../src/query/Query.js"
+
+export const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
+
+/** Each of the five summaries with the filters (each maybe absent) and limit it takes. */
+export const summaryQueryArbs = (arbs: {
+  readonly window: fc.Arbitrary<DateWindow>
+  readonly item: fc.Arbitrary<string>
+  readonly line: fc.Arbitrary<string>
+  readonly limit: fc.Arbitrary<number>
+}): ReadonlyArray<fc.Arbitrary<SummaryQuery>> => [
+  fc
+    .record({ window: arbs.window, item_code: maybe(arbs.item), line_code: maybe(arbs.line) })
+    .map((a) => new SummaryDailyQuery(a)),
+  fc
+    .record({ window: arbs.window, item_code: maybe(arbs.item), line_code: maybe(arbs.line) })
+    .map((a) => new SummaryMonthlyQuery(a)),
+  fc
+    .record({ window: arbs.window, line_code: maybe(arbs.line), limit: maybe(arbs.limit) })
+    .map((a) => new SummaryByItemQuery(a)),
+  fc.record({ window: arbs.window, item_code: maybe(arbs.item) }).map((a) => new SummaryByLineQuery(a)),
+  fc
+    .record({ window: arbs.window, item_code: maybe(arbs.item), line_code: maybe(arbs.line) })
+    .map((a) => new SummaryMonthlyByItemQuery(a))
+]
