@@ -11,10 +11,12 @@ import { LISTENER_NAME } from "../../src/backends/postgres/PgChangeFeed.js"
 import { launchService, type Service, spawnService } from "../reliability/Processes.js"
 import { get } from "../reliability/ReliabilityKit.js"
 import { eventually } from "../service/ServiceKit.js"
+import { pgMigrationSteps } from "../../src/backends/postgres/PgMigrationSteps.js"
 import { makeTestDatabase, TestDatabase } from "../support/PgCluster.js"
 import { CUTOVER, migratedPgLayer, pgConnection, rawConnection } from "./PgKit.js"
 
 const ADMIN_URL = inject("pgAdminUrl")
+const LATEST = Math.max(...pgMigrationSteps(CUTOVER).map((step) => step.version))
 // No SQLite file exists there: the PostgreSQL backend never opens one.
 const NO_FILES = { dir: "/nonexistent", live: "/nonexistent/live.db", archive: "/nonexistent/archive.db" }
 
@@ -90,9 +92,7 @@ describe("QUERY_BACKEND=postgres: start-up refusals, one line each", () => {
       const unmigrated = yield* refusal(onPostgres(empty.url))
       expect(unmigrated.code).not.toBe(0)
       expect(unmigrated.lines).toEqual([
-        expect.stringMatching(
-          /is not migrated \(schema v0, this service needs v2\): run npm run migrate -- --postgres /
-        )
+        `production-analytics: ${empty.url} is not migrated (schema v0, this service needs v${LATEST}): run npm run migrate -- --postgres ${empty.url}`
       ])
 
       const { url } = yield* TestDatabase
