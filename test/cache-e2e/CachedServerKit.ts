@@ -5,7 +5,9 @@
  */
 import { HttpServer } from "@effect/platform"
 import type Database from "better-sqlite3"
-import { ConfigProvider, Context, Effect, Layer, LogLevel, Logger } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { ConfigProvider, Context, Effect, Layer, LogLevel, Logger, Redacted } from "effect"
+import { inject } from "vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -14,6 +16,8 @@ import { AppLive } from "../../src/app/AppLive.js"
 import type { CacheStats } from "../../src/cache/EntryStore.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
+import { importFiles } from "../postgres/PgKit.js"
+import { makeTestDatabase } from "../support/PgCluster.js"
 import {
   type RecordInput,
   createRecordsFile,
@@ -113,7 +117,20 @@ export interface ServerOptions {
   readonly logLevel?: LogLevel.LogLevel
   /** Replaces the default logger (to see what the app logs). */
   readonly logger?: Logger.Logger<unknown, void>
+  /** `postgres`: the same files imported into a fresh database of the test cluster, `QUERY_BACKEND=postgres`. */
+  readonly backend?: "sqlite" | "postgres"
 }
+
+/** The two files imported into a fresh database of the run's test cluster (dropped with the scope): its env. */
+const importedDatabase = (files: ServerFiles) =>
+  Effect.gen(function* () {
+    const db = yield* makeTestDatabase(inject("pgAdminUrl"))
+    yield* importFiles(db.url, files).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 2 })),
+      silently
+    )
+    return { QUERY_BACKEND: "postgres", DATABASE_URL: db.url, PG_POOL_SIZE: "2" }
+  })
 
 /** The app over fresh migrated files (archive 2025-10-01..12-31, live 2026-01-01..03-31) on 127.0.0.1:0. */
 export const cachedServer = (options: ServerOptions = {}) =>
@@ -134,6 +151,7 @@ export const cachedServer = (options: ServerOptions = {}) =>
         POOL_FILE_CHECK_MS: String(FILE_CHECK_MS),
         CACHE_WARMUP: "false",
         SHUTDOWN_GRACE_MS: "1000",
+        ...(options.backend === "postgres" ? yield* importedDatabase(files) : {}),
         ...options.env
       }
       const server = Layer.effect(

@@ -8,8 +8,8 @@ const promtool = spawnSync("promtool", ["--version"]).error === undefined
 
 const DAILY = "/summary/daily?from=2026-01-01&to=2026-01-31"
 
-describe("metrics after a known sequence of requests", () => {
-  layer(cachedServer(), { excludeTestServices: true })((it) => {
+describe.each(["sqlite", "postgres"] as const)("metrics after a known sequence of requests on %s", (backend) => {
+  layer(cachedServer({ backend }), { excludeTestServices: true })((it) => {
     it.effect("counts 200s and 304s per query name with their cache outcome, and nothing else", () =>
       Effect.gen(function* () {
         const { port } = yield* CachedServer

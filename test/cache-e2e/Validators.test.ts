@@ -20,8 +20,8 @@ const comparable = (headers: Record<string, unknown>) => {
   return rest
 }
 
-describe("HTTP validators and encodings", () => {
-  layer(cachedServer(), { excludeTestServices: true })((it) => {
+describe.each(["sqlite", "postgres"] as const)("HTTP validators and encodings on %s", (backend) => {
+  layer(cachedServer({ backend }), { excludeTestServices: true })((it) => {
     it.effect("a 200's ETag sent back gets 304 without a body and without database work", () =>
       Effect.gen(function* () {
         const { port } = yield* CachedServer

@@ -25,8 +25,8 @@ const warmedUp = (port: number) =>
 
 const today = (): IsoDate => utcDateOf(Date.now())
 
-describe("cache warm-up (CACHE_WARMUP=true)", () => {
-  layer(cachedServer({ env: { CACHE_WARMUP: "true" } }), { excludeTestServices: true })((it) => {
+describe.each(["sqlite", "postgres"] as const)("cache warm-up (CACHE_WARMUP=true) on %s", (backend) => {
+  layer(cachedServer({ backend, env: { CACHE_WARMUP: "true" } }), { excludeTestServices: true })((it) => {
     it.effect("a dashboard's first requests are cache hits", () =>
       Effect.gen(function* () {
         const { port } = yield* CachedServer

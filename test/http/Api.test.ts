@@ -13,7 +13,9 @@ import {
   removeFixture,
   request,
   serverLayer,
-  serverPort
+  serverPort,
+  BACKENDS,
+  type Backend
 } from "./HttpTestKit.js"
 
 const fixture = makeFixture()
@@ -58,8 +60,8 @@ const expect400 = (port: number, target: string, parameter: string) =>
 
 const inWindow = (from: string, to: string) => (r: ApiRecord) => r.production_date >= from && r.production_date <= to
 
-describe("HTTP API", () => {
-  layer(serverLayer(fixture, { control }), { excludeTestServices: true })((it) => {
+describe.each(BACKENDS)("HTTP API on %s", (backend) => {
+  layer(serverLayer(fixture, { control, backend }), { excludeTestServices: true })((it) => {
     it.effect("/records: shape, field order, headers", () =>
       Effect.gen(function* () {
         const port = yield* serverPort
@@ -370,8 +372,8 @@ describe("HTTP API", () => {
   })
 })
 
-describe("CORS", () => {
-  layer(serverLayer(fixture, { env: { CORS_ORIGINS: "https://app.example, https://other.example" } }), {
+describe.each(BACKENDS)("CORS on %s", (backend) => {
+  layer(serverLayer(fixture, { backend, env: { CORS_ORIGINS: "https://app.example, https://other.example" } }), {
     excludeTestServices: true
   })((it) => {
     it.effect("allowed origins get CORS headers exposing ETag, X-Cache, Server-Timing", () =>
@@ -412,8 +414,8 @@ describe("CORS", () => {
   })
 })
 
-describe("CORS off", () => {
-  layer(serverLayer(fixture), { excludeTestServices: true })((it) => {
+describe.each(BACKENDS)("CORS off on %s", (backend) => {
+  layer(serverLayer(fixture, { backend }), { excludeTestServices: true })((it) => {
     it.effect("without CORS_ORIGINS no CORS headers are sent", () =>
       Effect.gen(function* () {
         const port = yield* serverPort
@@ -479,13 +481,14 @@ const expectSameError = (port: number, target: string, status: number, code: str
 const performanceCounts = (port: number) =>
   Effect.map(getJson(port, "/metrics/performance"), (r) => r.json as Record<string, { count: number }>)
 
-const withCorsAndLog = serverLayer(fixture, { control, env: { CORS_ORIGINS: "*" } }).pipe(
-  Layer.provide(Logger.replace(Logger.defaultLogger, capture)),
-  Layer.provide(Logger.minimumLogLevel(LogLevel.Info))
-)
+const withCorsAndLog = (backend: Backend) =>
+  serverLayer(fixture, { control, backend, env: { CORS_ORIGINS: "*" } }).pipe(
+    Layer.provide(Logger.replace(Logger.defaultLogger, capture)),
+    Layer.provide(Logger.minimumLogLevel(LogLevel.Info))
+  )
 
-describe("the fast path's own error answers", () => {
-  layer(withCorsAndLog, { excludeTestServices: true })((it) => {
+describe.each(BACKENDS)("the fast path's own error answers on %s", (backend) => {
+  layer(withCorsAndLog(backend), { excludeTestServices: true })((it) => {
     it.effect("a read failure: the app's status, body, headers and log line; read once; not counted", () =>
       Effect.gen(function* () {
         const port = yield* serverPort

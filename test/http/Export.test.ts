@@ -14,6 +14,7 @@ import {
   removeFixture,
   request,
   serverLayer,
+  BACKENDS,
   serverPort
 } from "./HttpTestKit.js"
 
@@ -56,10 +57,13 @@ const SELECTIONS = [
   ""
 ]
 
-describe("/records/export", () => {
-  layer(serverLayer(fixture, { control, env: { EXPORT_CHUNK_ROWS: String(CHUNK), EXPORT_CONCURRENCY: "2" } }), {
-    excludeTestServices: true
-  })((it) => {
+describe.each(BACKENDS)("/records/export on %s", (backend) => {
+  layer(
+    serverLayer(fixture, { control, backend, env: { EXPORT_CHUNK_ROWS: String(CHUNK), EXPORT_CONCURRENCY: "2" } }),
+    {
+      excludeTestServices: true
+    }
+  )((it) => {
     it.effect("CSV: RFC 4180, header in Record order, CRLF, same rows as paging /records", () =>
       Effect.gen(function* () {
         const port = yield* serverPort

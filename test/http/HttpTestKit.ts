@@ -5,6 +5,12 @@
 import { HttpServer } from "@effect/platform"
 import Database from "better-sqlite3"
 import { Clock, ConfigProvider, Effect, Layer } from "effect"
+import { inject } from "vitest"
+import { PgBackendLive } from "../../src/backends/postgres/PgBackend.js"
+import type { DatabaseHealth } from "../../src/health/DatabaseHealth.js"
+import { importFiles } from "../postgres/PgKit.js"
+import { silently } from "../support/fixtures.js"
+import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
@@ -112,7 +118,7 @@ export interface EngineControl {
 
 export const makeEngineControl = (): EngineControl => ({ before: () => Effect.void })
 
-const ControlledEngine = (control: EngineControl) =>
+const ControlledEngine = <E, R>(control: EngineControl, inner: Layer.Layer<QueryEngine, E, R>) =>
   Layer.effect(
     QueryEngine,
     Effect.map(QueryEngine, (inner) =>
@@ -130,16 +136,27 @@ const ControlledEngine = (control: EngineControl) =>
           )
       })
     )
-  ).pipe(Layer.provide(ReferenceEngineLive))
+  ).pipe(Layer.provide(inner))
 
-/** The whole app on 127.0.0.1:0 over `fixture`, with the reference engine behind `control`. */
-export const serverLayer = (
+/** Which backend serves the test app: the SQLite files, or the same records imported into PostgreSQL. */
+export type Backend = "sqlite" | "postgres"
+export const BACKENDS: ReadonlyArray<Backend> = ["sqlite", "postgres"]
+
+export interface ServerOptions {
+  readonly env?: Record<string, string>
+  readonly control?: EngineControl
+  readonly backend?: Backend
+}
+
+/** The app over `backend` (the engine behind `control`, which the merge puts over the backend's own). */
+const appOver = <E, R, E2, R2>(
+  backend: Layer.Layer<DatabaseHealth, E, R>,
+  engine: Layer.Layer<QueryEngine, E2, R2>,
   fixture: Fixture,
-  options: { readonly env?: Record<string, string>; readonly control?: EngineControl } = {}
+  options: ServerOptions
 ) =>
   HttpLive.pipe(
-    Layer.provide(ControlledEngine(options.control ?? makeEngineControl())),
-    Layer.provide(SqliteFilesLive),
+    Layer.provide(Layer.merge(backend, ControlledEngine(options.control ?? makeEngineControl(), engine))),
     Layer.provide(ChangeFeed.Default),
     Layer.provide(DbTargets.Default),
     Layer.provide(
@@ -160,6 +177,27 @@ export const serverLayer = (
     ),
     Layer.provide(Layer.setClock(clockAt(TODAY)))
   )
+
+/** A database of the run's test cluster holding the fixture's two files, imported by the real import. */
+const importedFixture = (fixture: Fixture) =>
+  Layer.effectDiscard(
+    Effect.flatMap(TestDatabase, (db) =>
+      silently(importFiles(db.url, { live: fixture.livePath, archive: fixture.archivePath }))
+    )
+  ).pipe(Layer.provideMerge(testPgLayer(inject("pgAdminUrl"))))
+
+/**
+ * The whole app on 127.0.0.1:0 over `fixture`, behind `control`: on SQLite, the reference engine over the
+ * files; on PostgreSQL, the backend as `QUERY_BACKEND=postgres` builds it, over the fixture imported.
+ */
+export const serverLayer = (fixture: Fixture, options: ServerOptions = {}) =>
+  options.backend === "postgres"
+    ? Layer.unwrapEffect(
+        Effect.map(TestDatabase, (db) =>
+          appOver(PgBackendLive, PgBackendLive, fixture, { ...options, env: { DATABASE_URL: db.url, ...options.env } })
+        )
+      ).pipe(Layer.provide(importedFixture(fixture)))
+    : appOver(SqliteFilesLive, ReferenceEngineLive, fixture, options)
 
 export const serverPort: Effect.Effect<number, never, HttpServer.HttpServer> = Effect.map(
   HttpServer.HttpServer,

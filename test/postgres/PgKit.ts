@@ -5,6 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import pg from "pg"
+import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import { migratePostgres } from "../../src/backends/postgres/PgMigrator.js"
 import { PG_CUMULATIVES, type PgCumulative } from "../../src/backends/postgres/PgCumulative.js"
 import { PG_ROLLUPS, type PgRollup } from "../../src/backends/postgres/PgRollups.js"
@@ -18,6 +19,19 @@ export const migratedPgLayer = (adminUrl: string) =>
   Layer.effectDiscard(migratePostgres({ cutover: CUTOVER, dryRun: false })).pipe(
     Layer.provideMerge(testPgLayer(adminUrl))
   )
+
+/** Both SQLite files copied into the database at `url` by the real import (migrating it first), quietly. */
+export const importFiles = (url: string, files: { readonly live: string; readonly archive: string }) =>
+  importIntoPostgres({
+    url,
+    files: [
+      { file: "live", path: files.live },
+      { file: "archive", path: files.archive }
+    ],
+    cutover: CUTOVER,
+    batchSize: 1000,
+    progress: { tty: false, everyBatches: 1_000_000, write: () => {} }
+  }).pipe(Effect.orDie)
 
 /** A `pg` connection of its own to `url`, closed with the scope. */
 export const pgConnection = (url: string) =>

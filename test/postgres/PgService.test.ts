@@ -11,10 +11,12 @@ import { LISTENER_NAME } from "../../src/backends/postgres/PgChangeFeed.js"
 import { launchService, type Service, spawnService } from "../reliability/Processes.js"
 import { get } from "../reliability/ReliabilityKit.js"
 import { eventually } from "../service/ServiceKit.js"
+import { pgMigrationSteps } from "../../src/backends/postgres/PgMigrationSteps.js"
 import { makeTestDatabase, TestDatabase } from "../support/PgCluster.js"
 import { CUTOVER, migratedPgLayer, pgConnection, rawConnection } from "./PgKit.js"
 
 const ADMIN_URL = inject("pgAdminUrl")
+const LATEST = Math.max(...pgMigrationSteps(CUTOVER).map((step) => step.version))
 // No SQLite file exists there: the PostgreSQL backend never opens one.
 const NO_FILES = { dir: "/nonexistent", live: "/nonexistent/live.db", archive: "/nonexistent/archive.db" }
 
@@ -90,9 +92,7 @@ describe("QUERY_BACKEND=postgres: start-up refusals, one line each", () => {
       const unmigrated = yield* refusal(onPostgres(empty.url))
       expect(unmigrated.code).not.toBe(0)
       expect(unmigrated.lines).toEqual([
-        expect.stringMatching(
-          /is not migrated \(schema v0, this service needs v2\): run npm run migrate -- --postgres /
-        )
+        `production-analytics: ${empty.url} is not migrated (schema v0, this service needs v${LATEST}): run npm run migrate -- --postgres ${empty.url}`
       ])
 
       const { url } = yield* TestDatabase
@@ -195,6 +195,82 @@ describe("QUERY_BACKEND=postgres: /health and /metrics", () => {
         yield* eventually(
           "/health ok after the server is back",
           Effect.map(health(service), (h) => h.status === 200 && h.body.status === "ok")
+        )
+      }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
+  )
+})
+
+const RECORDS = `INSERT INTO production_records (production_date, item_code, item_name, lot_number, line_code, good_quantity)`
+
+const answer = (service: Service, target: string) =>
+  Effect.map(get(service.port, target), (reply) => {
+    expect(reply.status, target).toBe(200)
+    return { cache: String(reply.headers["x-cache"]), body: reply.text }
+  })
+
+/** The lots of a `/records` answer. */
+const lots = (body: string) =>
+  (JSON.parse(body) as { rows: Array<{ lot_number: string }> }).rows.map((r) => r.lot_number)
+
+const FEBRUARY = "/records?from=2026-02-01&to=2026-02-28&limit=100"
+const NOVEMBER = "/summary/daily?from=2025-11-01&to=2025-11-30"
+
+describe("QUERY_BACKEND=postgres: the cache follows NOTIFY", () => {
+  it.live(
+    "INSERT, UPDATE, DELETE from outside: the touched window's next answers show each, an untouched one stays a HIT; after LISTEN is lost, everything once",
+    () =>
+      Effect.gen(function* () {
+        const { url, name } = yield* TestDatabase
+        const writer = yield* rawConnection
+        yield* query(
+          writer,
+          `${RECORDS} VALUES ('2025-11-03', 'A', 'Bolt', 'N1', 'L01', 5), ('2026-02-10', 'A', 'Bolt', 'F1', 'L01', 1)`
+        )
+        // Stale after 10 minutes: nothing here is refreshed by time.
+        const service = yield* spawnService(
+          NO_FILES,
+          onPostgres(url, { PG_LISTEN_RETRY_MS: "1500", CACHE_STALE_SECONDS: "600", CACHE_EXPIRE_SECONDS: "900" })
+        )
+        const shows = (expected: ReadonlyArray<string>) =>
+          eventually(
+            `${FEBRUARY} shows ${expected.join(",")}`,
+            Effect.map(answer(service, FEBRUARY), (a) => JSON.stringify(lots(a.body)) === JSON.stringify(expected))
+          )
+        expect(lots((yield* answer(service, FEBRUARY)).body)).toEqual(["F1"])
+        expect((yield* answer(service, FEBRUARY)).cache).toBe("HIT")
+        const november = (yield* answer(service, NOVEMBER)).body
+        expect((yield* answer(service, NOVEMBER)).cache).toBe("HIT")
+
+        yield* query(writer, `${RECORDS} VALUES ('2026-02-20', 'B', 'Nut', 'F2', 'L02', 2)`)
+        yield* shows(["F2", "F1"])
+        yield* query(writer, `UPDATE production_records SET lot_number = 'F3' WHERE lot_number = 'F1'`)
+        yield* shows(["F2", "F3"])
+        yield* query(writer, `DELETE FROM production_records WHERE lot_number = 'F2'`)
+        yield* shows(["F3"])
+        expect(yield* answer(service, NOVEMBER)).toEqual({ cache: "HIT", body: november })
+
+        // LISTEN lost: a commit while it is down is not notified; the reconnect invalidates everything once.
+        const admin = yield* pgConnection(ADMIN_URL)
+        yield* query(
+          admin,
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND application_name = '${LISTENER_NAME}'`
+        )
+        yield* eventually(
+          "/health degraded",
+          Effect.map(health(service), (h) => h.body.status === "degraded")
+        )
+        yield* query(writer, `${RECORDS} VALUES ('2026-02-25', 'B', 'Nut', 'F4', 'L02', 4)`)
+        yield* eventually(
+          "/health ok again",
+          Effect.map(health(service), (h) => h.body.status === "ok")
+        )
+        yield* shows(["F4", "F3"])
+        const after = yield* answer(service, NOVEMBER)
+        expect(after.cache).not.toBe("HIT")
+        expect(after.body).toBe(november)
+        yield* eventually(
+          "November cached again",
+          Effect.map(answer(service, NOVEMBER), (a) => a.cache === "HIT")
         )
       }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
   )

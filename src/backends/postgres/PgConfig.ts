@@ -1,5 +1,6 @@
 import { Config, Effect, Option, Redacted } from "effect"
 import { StartupError } from "../../domain/StartupError.js"
+import { queryTimeoutMsConfig } from "../../query/QueryTimeoutConfig.js"
 
 const atLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min
 
@@ -25,10 +26,7 @@ export class PgConfig extends Effect.Service<PgConfig>()("PgConfig", {
       Config.validate({ message: "PG_POOL_SIZE must be at least 1", validation: atLeast(1) }),
       Config.withDefault(10)
     )
-    const queryTimeoutMs = yield* Config.integer("QUERY_TIMEOUT_MS").pipe(
-      Config.validate({ message: "QUERY_TIMEOUT_MS must be at least 1", validation: atLeast(1) }),
-      Config.withDefault(5000)
-    )
+    const queryTimeoutMs = yield* queryTimeoutMsConfig
     yield* Config.string("QUERY_ENGINE").pipe(
       Config.withDefault("optimized"),
       Config.validate({
