@@ -275,3 +275,35 @@ describe("QUERY_BACKEND=postgres: the cache follows NOTIFY", () => {
       }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
   )
 })
+
+describe("QUERY_BACKEND=postgres: two replicas of the service on one database (docs/scaling.md)", () => {
+  it.live(
+    "a commit from outside reaches both replicas' caches through their own LISTEN; untouched windows stay HITs",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* TestDatabase
+        const writer = yield* rawConnection
+        yield* query(
+          writer,
+          `${RECORDS} VALUES ('2025-11-03', 'A', 'Bolt', 'N1', 'L01', 5), ('2026-02-10', 'A', 'Bolt', 'F1', 'L01', 1)`
+        )
+        const env = onPostgres(url, { CACHE_STALE_SECONDS: "600", CACHE_EXPIRE_SECONDS: "900" })
+        const replicas = [yield* spawnService(NO_FILES, env), yield* spawnService(NO_FILES, env)]
+        const novembers: Array<string> = []
+        for (const replica of replicas) {
+          expect(lots((yield* answer(replica, FEBRUARY)).body)).toEqual(["F1"])
+          expect((yield* answer(replica, FEBRUARY)).cache).toBe("HIT")
+          novembers.push((yield* answer(replica, NOVEMBER)).body)
+        }
+
+        yield* query(writer, `${RECORDS} VALUES ('2026-02-20', 'B', 'Nut', 'F2', 'L02', 2)`)
+        for (const [i, replica] of replicas.entries()) {
+          yield* eventually(
+            `replica ${i + 1}: ${FEBRUARY} shows F2`,
+            Effect.map(answer(replica, FEBRUARY), (a) => JSON.stringify(lots(a.body)) === '["F2","F1"]')
+          )
+          expect(yield* answer(replica, NOVEMBER)).toEqual({ cache: "HIT", body: novembers[i] })
+        }
+      }).pipe(Effect.scoped, Effect.provide(migratedPgLayer(ADMIN_URL)))
+  )
+})
