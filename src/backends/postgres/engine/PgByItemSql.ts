@@ -1,7 +1,7 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
 import { type IsoDate, addDays, firstDayOfMonth, monthOf } from "../../../domain/IsoDate.js"
 import { PG_CUMULATIVES } from "../PgCumulative.js"
-import type { PgStatement } from "./PgSummarySql.js"
+import type { PgStatement } from "./PgStatement.js"
 
 const cumulativeTable = (span: "month" | "year", byLine: boolean): string =>
   PG_CUMULATIVES.find((c) => c.span === span && c.dims.includes("line_code") === byLine)!.table

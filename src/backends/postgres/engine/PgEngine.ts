@@ -14,10 +14,10 @@ import {
   LINES_STATEMENT,
   matchesNothing,
   type NameFilter,
-  type PgStatement,
   present,
   recordsStatement
 } from "./PgRecordShapes.js"
+import type { PgStatement } from "./PgStatement.js"
 import { toReadError, withinTimeout } from "./PgReadErrors.js"
 import { makePgSummaries } from "./PgSummaries.js"
 

@@ -1,20 +1,15 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
 import type { IsoDate } from "../../../domain/IsoDate.js"
 import { summaryExamples } from "../../sqlite/engine/optimized/QueryShapes.js"
-import { type PgStatement, pgSummarySql } from "./PgSummarySql.js"
-
-/** One statement shape the PostgreSQL summaries send, with example values to plan it (`EXPLAIN`). */
-export interface PgSummaryShape {
-  readonly name: string
-  readonly statement: PgStatement
-}
+import type { PgShape } from "./PgStatement.js"
+import { pgSummarySql } from "./PgSummarySql.js"
 
 // Ragged at both ends with whole months between: every branch of a shape's text has a range to plan.
 const WINDOW: DateWindow = { from: "2025-11-10" as IsoDate, to: "2026-03-20" as IsoDate }
 const EXAMPLE = { item_code: "ITM-0001", line_code: "L01" } as const
 
 /** Every summary shape with each filter combination it accepts, and by item with a limit. */
-export const pgSummaryShapes = (): ReadonlyArray<PgSummaryShape> =>
+export const pgSummaryShapes = (): ReadonlyArray<PgShape> =>
   summaryExamples(WINDOW, EXAMPLE).flatMap(({ name, query }) => [
     { name, statement: pgSummarySql(query) },
     ...(query._tag === "summary_by_item"

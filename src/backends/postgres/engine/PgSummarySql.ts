@@ -5,11 +5,7 @@ import { splitWindow } from "../../sqlite/engine/optimized/WindowSplit.js"
 import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
 import { pgByItemSql } from "./PgByItemSql.js"
 
-/** One statement: its text (positional `$n` parameters) and the values it binds. */
-export interface PgStatement {
-  readonly sql: string
-  readonly params: ReadonlyArray<string | number | null>
-}
+import type { PgStatement } from "./PgStatement.js"
 
 const DIMENSIONS: ReadonlyArray<Dimension> = ["item_code", "line_code"]
 
