@@ -10,7 +10,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { ConfigProvider, Context, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { PgEngineLive } from "../src/backends/postgres/engine/PgEngine.js"
-import { pgRecordShapes } from "../src/backends/postgres/engine/PgRecordShapes.js"
 import { OptimizedEngineLive } from "../src/backends/sqlite/engine/optimized/OptimizedEngine.js"
 import { PoolConfig } from "../src/backends/sqlite/pool/PoolConfig.js"
 import { ReadPoolLive } from "../src/backends/sqlite/pool/ReadPoolLive.js"
@@ -20,6 +19,7 @@ import { RecordsQuery } from "../src/query/Query.js"
 import { QueryEngine } from "../src/query/QueryEngine.js"
 import { queryOf } from "./bench/InProcessEngine.js"
 import { median } from "./bench/Stats.js"
+import { pgEngineShapes, type PgShapeSample, pgShapeSample } from "./pg/PgShapeSample.js"
 
 const option = (name: string): string | undefined => {
   const at = process.argv.indexOf(name)
@@ -64,25 +64,12 @@ const runtime = ManagedRuntime.make(
   ).pipe(Layer.provide(Layer.setConfigProvider(config)), Layer.orDie)
 )
 
-/** Sample values from the database: its latest date, an item and line of that day, a lot prefix, a name word. */
-const sampleOf = Effect.gen(function* () {
-  const sql = yield* PgClient.PgClient
-  const [latest] = yield* sql<{
-    d: string
-  }>`SELECT to_char(max(production_date), 'YYYY-MM-DD') AS d FROM production_records`
-  const today = latest!.d as IsoDate
-  const [row] = yield* sql<{ item_code: string; item_name: string; line_code: string; lot_number: string; id: string }>`
-    SELECT item_code, item_name, line_code, lot_number, id::text FROM production_records
-    WHERE production_date = ${today}::date ORDER BY id DESC OFFSET 50 LIMIT 1`
-  return { today, ...row!, lot_prefix: row!.lot_number.slice(0, 6), q: "bracket" }
-})
-
 interface Shape {
   readonly label: string
   readonly run: (engine: QueryEngine["Type"]) => Effect.Effect<unknown, unknown>
 }
 
-const shapesOf = (s: Effect.Effect.Success<typeof sampleOf>, cutover: IsoDate): ReadonlyArray<Shape> => {
+const shapesOf = (s: PgShapeSample, cutover: IsoDate): ReadonlyArray<Shape> => {
   const week = { from: addDays(s.today, -6), to: s.today }
   const y3 = { from: addDays(s.today, -3 * 365), to: s.today }
   const across = { from: addDays(cutover, -3), to: addDays(cutover, 3) }
@@ -130,30 +117,9 @@ const time = (effect: Effect.Effect<unknown, unknown>) =>
     return performance.now() - started
   })
 
-/** The items whose name contains `q` (the database's fold; for sample parameters only). */
-const matchingPairs = (q: string) =>
-  Effect.map(
-    Effect.flatMap(
-      PgClient.PgClient,
-      (sql) => sql<{ item_code: string; item_name: string }>`
-      SELECT item_code, item_name FROM items WHERE item_name_folded LIKE '%' || fold_case(${q}) || '%'`
-    ),
-    (rows) => ({ codes: rows.map((r) => r.item_code), names: rows.map((r) => r.item_name) })
-  )
-
 const explain = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
-  const s = yield* sampleOf
-  const shapes = pgRecordShapes({
-    window: { from: addDays(s.today, -6), to: s.today },
-    item_code: s.item_code,
-    item_name: s.item_name,
-    pairs: yield* matchingPairs(s.q),
-    line_code: s.line_code,
-    lot_prefix: s.lot_prefix,
-    q: s.q,
-    after: { production_date: s.today, source: "live", id: Number(s.id) }
-  })
+  const shapes = yield* pgEngineShapes(yield* pgShapeSample)
   for (const shape of shapes) {
     const plan = yield* sql.unsafe<{ "QUERY PLAN": string }>(
       `EXPLAIN (ANALYZE, BUFFERS) ${shape.statement.sql}`,
@@ -166,7 +132,7 @@ const explain = Effect.gen(function* () {
 const compare = Effect.gen(function* () {
   const { sqlite, postgres } = yield* Engines
   const { cutover } = yield* DbTargets
-  const shapes = shapesOf(yield* sampleOf, cutover)
+  const shapes = shapesOf(yield* pgShapeSample, cutover)
   console.log(`| shape | SQLite optimized p50 ms | PostgreSQL p50 ms | ratio |\n|---|---:|---:|---:|`)
   for (const shape of shapes) {
     for (let i = 0; i < 5; i++) yield* Effect.all([shape.run(sqlite), shape.run(postgres)])

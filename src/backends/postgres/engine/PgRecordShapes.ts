@@ -10,7 +10,6 @@ import type { DateWindow } from "../../../domain/DateWindow.js"
 import { prefixUpperBound } from "../../../domain/TextOrder.js"
 import type { PgShape, PgStatement } from "./PgStatement.js"
 
-
 /**
  * The (item_code, item_name) pairs whose records a `q` selects, and how to read them: `scan` reads the window in
  * the contract's order and keeps the rows of the pairs (a hashed test: cheap when they are common), `per-item`
@@ -119,7 +118,7 @@ export const recordsStatement = (q: RecordsQuery, limit: number, names?: NameFil
  * Whether the database's `fold_case` may fold `q`'s matches differently from the contract's fold: only for
  * characters beyond ASCII, where PostgreSQL's ICU may be of an older Unicode than Node's (test/postgres/PgFoldCase).
  */
-const foldsAlike = (q: string): boolean => /^[\x00-\x7f]*$/.test(q)
+const foldsAlike = (q: string): boolean => [...q].every((c) => c.charCodeAt(0) < 0x80)
 
 /**
  * Items whose name may contain `q`, in the contract's order: code, name, record count, all records' count. The
@@ -135,7 +134,6 @@ export const itemCandidatesStatement = (q: string): PgStatement =>
     : { sql: `${candidateItems("$1")} ORDER BY item_code, item_name`, params: [likeLiteral(q)] }
 
 export const LINES_STATEMENT: PgStatement = { sql: `SELECT line_code FROM lines ORDER BY line_code`, params: [] }
-
 
 /**
  * Every shape the engine runs, with parameters from a database's own data (`sample`: a recent date, an item, a
