@@ -107,9 +107,17 @@ export const allSpans = (c: PgCumulative): string =>
   `SELECT DISTINCT ${c.dims.join(", ")}, date_trunc('${c.span}', period)::date AS start,
     date_trunc('${c.span}', period)::date AS since FROM ${c.from}`
 
-/** A statement's refresh of every cumulative table, after the rollups have taken it. */
-export const refreshAllCumulatives = (sources: ReadonlyArray<string>): ReadonlyArray<string> =>
-  PG_CUMULATIVES.flatMap((c) => refreshCumulative(c, touchedSpans(c, sources)))
+/**
+ * A statement's refresh of every cumulative table, after the rollups have taken it. Writers refresh one at a
+ * time, each after the previous one's commit (the lock is self-conflicting, held to commit; readers are not
+ * blocked): two concurrent refreshes of one span would each rebuild it from rollups without the other's
+ * records, and the second insert would collide with the first's rows. The statements after the lock see the
+ * commits it waited for (each statement of a READ COMMITTED trigger takes a new snapshot).
+ */
+export const refreshAllCumulatives = (sources: ReadonlyArray<string>): ReadonlyArray<string> => [
+  `LOCK TABLE ${PG_CUMULATIVES.map((c) => c.table).join(", ")} IN SHARE ROW EXCLUSIVE MODE`,
+  ...PG_CUMULATIVES.flatMap((c) => refreshCumulative(c, touchedSpans(c, sources)))
+]
 
 export const CUMULATIVE_BACKFILL: ReadonlyArray<string> = PG_CUMULATIVES.flatMap((c) =>
   refreshCumulative(c, allSpans(c))
