@@ -108,16 +108,17 @@ export const allSpans = (c: PgCumulative): string =>
     date_trunc('${c.span}', period)::date AS since FROM ${c.from}`
 
 /**
- * A statement's refresh of every cumulative table, after the rollups have taken it. Writers refresh one at a
- * time, each after the previous one's commit (the lock is self-conflicting, held to commit; readers are not
- * blocked): two concurrent refreshes of one span would each rebuild it from rollups without the other's
- * records, and the second insert would collide with the first's rows. The statements after the lock see the
- * commits it waited for (each statement of a READ COMMITTED trigger takes a new snapshot).
+ * Writers go one at a time (the lock is self-conflicting, held to commit; readers are not blocked): two concurrent
+ * refreshes of one span would each rebuild it from rollups without the other's records, and the second insert
+ * would collide with the first's rows. Taken first in the trigger, before any rollup row: a writer waiting for
+ * it holds none that the writer ahead may need next. The statements after it see the commits it waited for (each
+ * statement of a READ COMMITTED trigger takes a new snapshot).
  */
-export const refreshAllCumulatives = (sources: ReadonlyArray<string>): ReadonlyArray<string> => [
-  `LOCK TABLE ${PG_CUMULATIVES.map((c) => c.table).join(", ")} IN SHARE ROW EXCLUSIVE MODE`,
-  ...PG_CUMULATIVES.flatMap((c) => refreshCumulative(c, touchedSpans(c, sources)))
-]
+export const CUMULATIVE_WRITERS_LOCK = `LOCK TABLE ${PG_CUMULATIVES.map((c) => c.table).join(", ")} IN SHARE ROW EXCLUSIVE MODE`
+
+/** A statement's refresh of every cumulative table, after the rollups have taken it. */
+export const refreshAllCumulatives = (sources: ReadonlyArray<string>): ReadonlyArray<string> =>
+  PG_CUMULATIVES.flatMap((c) => refreshCumulative(c, touchedSpans(c, sources)))
 
 export const CUMULATIVE_BACKFILL: ReadonlyArray<string> = PG_CUMULATIVES.flatMap((c) =>
   refreshCumulative(c, allSpans(c))
