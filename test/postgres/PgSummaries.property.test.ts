@@ -210,7 +210,7 @@ layer(EnginesLive, { timeout: "300 seconds", excludeTestServices: true })("Postg
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const shapes = pgSummaryShapes()
-      expect(shapes.length).toBe(18)
+      expect(shapes.length).toBe(20)
       for (const { statement } of shapes) {
         const plan = yield* sql.unsafe(`EXPLAIN ${statement.sql}`, statement.params).values
         expect(plan.length).toBeGreaterThan(0)

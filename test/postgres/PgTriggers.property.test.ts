@@ -1,12 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import * as fc from "effect/FastCheck"
 import type pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
 import { pipeline } from "node:stream/promises"
 import { Readable } from "node:stream"
 import { inject } from "vitest"
+import { TestDatabase } from "../support/PgCluster.js"
 import {
   PG_CUMULATIVES,
   PG_ROLLUPS,
@@ -14,6 +15,7 @@ import {
   cumulativeRows,
   dimensionRows,
   migratedPgLayer,
+  pgConnection,
   rawConnection,
   referenceCumulative,
   referenceDimensions,
@@ -102,7 +104,8 @@ const expectDerivedExact = Effect.gen(function* () {
 })
 
 describe("the statement triggers keep every derived table exact", () => {
-  layer(migratedPgLayer(inject("pgAdminUrl")), { timeout: 300_000 })((it) => {
+  // The live clock: a test polls for a writer to be blocked.
+  layer(migratedPgLayer(inject("pgAdminUrl")), { timeout: 300_000, excludeTestServices: true })((it) => {
     it.effect.prop(
       "after each INSERT, COPY, UPDATE (across years and the cutover) and DELETE, on the table or a partition, rollups = GROUP BY of the records, month- and year-to-date = running sums",
       { ops: fc.array(op, { minLength: 1, maxLength: 8 }) },
@@ -152,6 +155,39 @@ describe("the statement triggers keep every derived table exact", () => {
           })
         ),
       { fastCheck: { numRuns: 30 } }
+    )
+
+    it.effect(
+      "two writers at once on one item's year (other months, names and lines): the second waits for the first's commit, both counted",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const { url } = yield* TestDatabase
+            const first = yield* pgConnection(url)
+            const second = yield* pgConnection(url)
+            yield* sql`TRUNCATE production_records`
+            const insert = (client: pg.Client, date: string, name: string, line: string) =>
+              Effect.promise(() =>
+                client.query(`INSERT INTO production_records (${COLUMNS}) VALUES ($1, 'A', $2, 'ABC1', $3, 5, 1)`, [
+                  date,
+                  name,
+                  line
+                ])
+              )
+            yield* Effect.promise(() => first.query("BEGIN"))
+            yield* insert(first, "2025-01-05", "Bolt", "L1")
+            const secondInsert = yield* Effect.fork(insert(second, "2025-03-05", "Ñut", "L2"))
+            yield* sql<{ waiting: boolean }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity
+              WHERE query LIKE 'INSERT INTO production_records%' AND state = 'active' AND pid <> pg_backend_pid()`.pipe(
+              Effect.filterOrFail((rows) => rows.some((r) => r.waiting)),
+              Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("20 seconds")))
+            )
+            yield* Effect.promise(() => first.query("COMMIT"))
+            yield* Fiber.join(secondInsert)
+            yield* expectDerivedExact
+          })
+        )
     )
 
     it.effect("TRUNCATE empties them", () =>

@@ -57,20 +57,24 @@ ${c.dims.map((d) => `  ${d} text COLLATE "C" NOT NULL,\n`).join("")}  ${c.column
 const spanEnd = (c: PgCumulative, start: string) => `(${start} + interval '1 ${c.span}')::date`
 
 /**
- * Recomputes the spans listed by `touched` (a query of the dimensions and `start`, the span's first day):
- * deletes their rows, then inserts the running totals of the rollup's rows in the span, each carried forward
- * until the group's next rollup row or the span's end. The latest record through a period is the latest of the
- * last rollup row at or before it. Rows go in period order, so that a read of one period finds them on a few
- * pages (scattered, the planner costs them high enough to pick a parallel plan, whose start alone is ~15 ms).
- * The periods come from an integer series, whose row count the planner knows (a date series is guessed at 1,000
- * rows a call, which priced a one-row statement high enough for JIT compilation: 30 ms). (Columns are qualified: the trigger functions' variables include `last_date`.)
+ * Recomputes the spans listed by `touched` (a query of the dimensions, `start`, the span's first day, and
+ * `since`, the first period the statement touched in it): deletes their rows from `since` on, then inserts the
+ * running totals of the rollup's rows in the span, each carried forward until the group's next rollup row or the
+ * span's end, from `since` on. Rows before `since` count no touched record: a day's load rewrites the rest of the
+ * month, not all of it, and expands only the rollup rows carried into it. The latest record through a period is
+ * the latest of the last rollup row at or before it.
+ * - Rows go in period order, so that a read of one period finds them on a few pages (scattered, the planner
+ *   costs them high enough to pick a parallel plan, whose start alone is ~15 ms).
+ * - The periods come from an integer series, whose row count the planner knows (a date series is guessed at
+ *   1,000 rows a call, which priced a one-row statement high enough for JIT compilation: 30 ms).
+ * - Columns are qualified: the trigger functions' variables include `last_date`.
  */
 export const refreshCumulative = (c: PgCumulative, touched: string): ReadonlyArray<string> => {
   const dims = c.dims.join(", ")
   const sameGroup = (a: string, b: string) => c.dims.map((d) => `${a}.${d} = ${b}.${d}`).join(" AND ")
   return [
     `DELETE FROM ${c.table} AS t USING (${touched}) AS s
-  WHERE ${sameGroup("t", "s")} AND t.${c.column} >= s.start AND t.${c.column} < ${spanEnd(c, "s.start")}`,
+  WHERE ${sameGroup("t", "s")} AND t.${c.column} >= s.since AND t.${c.column} < ${spanEnd(c, "s.start")}`,
     `INSERT INTO ${c.table} (${dims}, ${c.column}, good, defect, cnt, last_date, last_id, last_name)
   SELECT ${c.dims.map((d) => `s.${d}`).join(", ")}, p.${c.column}, r.good, r.defect, r.cnt, r.last_date, r.last_id, r.last_name
   FROM (${touched}) AS s
@@ -83,20 +87,34 @@ export const refreshCumulative = (c: PgCumulative, touched: string): ReadonlyArr
   ) AS r
   CROSS JOIN LATERAL (SELECT (r.period + ${c.step === "day" ? "k" : "k * interval '1 month'"})::date AS ${c.column}
     FROM generate_series(0, ${c.step === "day" ? 30 : 11}) AS k) AS p
-  WHERE p.${c.column} < coalesce(r.next_period, ${spanEnd(c, "s.start")})
+  WHERE coalesce(r.next_period, ${spanEnd(c, "s.start")}) > s.since
+    AND p.${c.column} >= s.since AND p.${c.column} < coalesce(r.next_period, ${spanEnd(c, "s.start")})
   ORDER BY p.${c.column}, ${c.dims.map((d) => `s.${d}`).join(", ")}`
   ]
 }
 
 /** The spans a statement's records touch (`sources`: its transition tables), as `touched` for the refresh. */
-export const touchedSpans = (c: PgCumulative, sources: ReadonlyArray<string>): string =>
-  `SELECT DISTINCT ${c.dims.join(", ")}, date_trunc('${c.span}', production_date)::date AS start FROM (${sources
+export const touchedSpans = (c: PgCumulative, sources: ReadonlyArray<string>): string => {
+  const start = `date_trunc('${c.span}', production_date)::date`
+  const since = c.step === "day" ? "production_date" : "date_trunc('month', production_date)::date"
+  return `SELECT ${c.dims.join(", ")}, ${start} AS start, min(${since}) AS since FROM (${sources
     .map((s) => `SELECT ${c.dims.join(", ")}, production_date FROM ${s}`)
-    .join(" UNION ALL ")}) AS touched`
+    .join(" UNION ALL ")}) AS touched GROUP BY ${c.dims.join(", ")}, ${start}`
+}
 
 /** Every span the rollup holds, for the backfill. */
 export const allSpans = (c: PgCumulative): string =>
-  `SELECT DISTINCT ${c.dims.join(", ")}, date_trunc('${c.span}', period)::date AS start FROM ${c.from}`
+  `SELECT DISTINCT ${c.dims.join(", ")}, date_trunc('${c.span}', period)::date AS start,
+    date_trunc('${c.span}', period)::date AS since FROM ${c.from}`
+
+/**
+ * Writers go one at a time (the lock is self-conflicting, held to commit; readers are not blocked): two concurrent
+ * refreshes of one span would each rebuild it from rollups without the other's records, and the second insert
+ * would collide with the first's rows. Taken first in the trigger, before any rollup row: a writer waiting for
+ * it holds none that the writer ahead may need next. The statements after it see the commits it waited for (each
+ * statement of a READ COMMITTED trigger takes a new snapshot).
+ */
+export const CUMULATIVE_WRITERS_LOCK = `LOCK TABLE ${PG_CUMULATIVES.map((c) => c.table).join(", ")} IN SHARE ROW EXCLUSIVE MODE`
 
 /** A statement's refresh of every cumulative table, after the rollups have taken it. */
 export const refreshAllCumulatives = (sources: ReadonlyArray<string>): ReadonlyArray<string> =>

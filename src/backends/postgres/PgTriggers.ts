@@ -4,7 +4,7 @@
  * million rows updates each derived table with one grouped statement, not a million. Each ends with
  * `pg_notify('production_changes', …)`: the statement's touched dates as JSON ranges, delivered at commit.
  */
-import { PG_CUMULATIVES, refreshAllCumulatives } from "./PgCumulative.js"
+import { CUMULATIVE_WRITERS_LOCK, PG_CUMULATIVES, refreshAllCumulatives } from "./PgCumulative.js"
 import { addToDimensions, removeFromDimensions } from "./PgDimensions.js"
 import { PG_ROLLUPS, addToRollup, removeFromRollup } from "./PgRollups.js"
 
@@ -78,14 +78,14 @@ export const TRIGGER_STATEMENTS: ReadonlyArray<string> = EVENTS.flatMap(({ event
 ])
 
 /**
- * Migration v4's trigger functions: v2's, then the month-to-date and year-to-date tables refreshed from the
- * rollups for the spans the statement touched (PgCumulative.ts). The triggers themselves stay: they call these
- * functions by name. (v2's texts above stay as they were applied.)
+ * Migration v4's trigger functions: the writers' lock, v2's statements, then the month-to-date and year-to-date
+ * tables refreshed from the rollups for the spans the statement touched (PgCumulative.ts). The triggers
+ * themselves stay: they call these functions by name. (v2's texts above stay as they were applied.)
  */
 export const CUMULATIVE_TRIGGER_FUNCTIONS: ReadonlyArray<string> = EVENTS.map(({ event, body, touched }) =>
   triggerFunction(
     `production_records_after_${event.toLowerCase()}`,
-    [...body, ...refreshAllCumulatives(touched)],
+    [CUMULATIVE_WRITERS_LOCK, ...body, ...refreshAllCumulatives(touched)],
     touched
   )
 )

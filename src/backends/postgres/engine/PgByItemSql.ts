@@ -35,6 +35,15 @@ export const prefixTerms = (w: DateWindow) => {
 }
 
 /**
+ * A term's latest record as its date in fixed-width digits that sort as dates do (any year), then its name. The
+ * positive terms cover disjoint date ranges, so their latest records' dates differ and the date alone orders them;
+ * the `max` per item is then taken by hashing, where `array_agg(… ORDER BY …)` sorted each item's rows (~25% of
+ * the statement).
+ */
+const LATEST_KEY = `lpad(((last_date - DATE '2000-01-01')::bigint + 3000000000)::text, 10, '0') || last_name`
+const KEY_WIDTH = 10
+
+/**
  * By item as at most four index lookups of one period each, each returning at most one row per item (per item
  * and line with `line_code`), summed per item: counted items are those with a positive count. The name is the
  * latest record's among the positive terms: the item's latest record through t, which lies in the window when
@@ -53,17 +62,17 @@ export const pgByItemSql = (w: DateWindow, line: string | undefined, limit: numb
     ...(byLine ? [line] : [])
   ]
   const onLine = byLine ? " AND line_code = $6" : ""
-  const latest = "last_date, last_id, last_name"
-  const noLatest = "NULL::date, NULL::bigint, NULL::text"
+  // float8 sums are exact below 2^53 (as the JSON numbers are) and cheaper than numeric ones.
+  const plus = `good::float8, defect::float8, cnt::float8, ${LATEST_KEY}`
+  const minus = "-good::float8, -defect::float8, -cnt::float8, NULL"
   return {
-    sql: `SELECT item_code, (array_agg(last_name ORDER BY last_date DESC, last_id DESC) FILTER (WHERE last_date IS NOT NULL))[1],
-  sum(good)::float8, sum(defect)::float8, sum(cnt)::float8
+    sql: `SELECT item_code, substr(max(latest), ${KEY_WIDTH + 1}), sum(good), sum(defect), sum(cnt)
 FROM (
-  SELECT item_code, good, defect, cnt, ${latest} FROM ${ytd} WHERE month = ANY($1::date[])${onLine}
-  UNION ALL SELECT item_code, good, defect, cnt, ${latest} FROM ${mtd} WHERE day = $2::date${onLine}
-  UNION ALL SELECT item_code, -good, -defect, -cnt, ${noLatest} FROM ${ytd} WHERE month = $3::date${onLine}
-  UNION ALL SELECT item_code, -good, -defect, -cnt, ${noLatest} FROM ${mtd} WHERE day = $4::date${onLine}
-) AS p
+  SELECT item_code, ${plus} AS latest FROM ${ytd} WHERE month = ANY($1::date[])${onLine}
+  UNION ALL SELECT item_code, ${plus} FROM ${mtd} WHERE day = $2::date${onLine}
+  UNION ALL SELECT item_code, ${minus} FROM ${ytd} WHERE month = $3::date${onLine}
+  UNION ALL SELECT item_code, ${minus} FROM ${mtd} WHERE day = $4::date${onLine}
+) AS p(item_code, good, defect, cnt, latest)
 GROUP BY item_code HAVING sum(cnt) > 0 ORDER BY sum(good) DESC, item_code LIMIT $5::int`,
     params
   }

@@ -1,5 +1,5 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
-import { firstDayOfMonth } from "../../../domain/IsoDate.js"
+import { addDays, firstDayOfMonth } from "../../../domain/IsoDate.js"
 import type { SummaryQuery } from "../../../query/Query.js"
 import { splitWindow } from "../../sqlite/engine/optimized/WindowSplit.js"
 import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
@@ -46,23 +46,30 @@ const planOf = (q: SummaryQuery): Plan => {
 }
 
 const sums = (of = "") => `sum(${of}good)::float8, sum(${of}defect)::float8, sum(${of}cnt)::float8`
+const LATEST_NAME = "(array_agg(last_name ORDER BY last_date DESC, last_id DESC))[1]"
+
+/** Up to this many days, by item sums the day rollup (a row per item and day): fewer rows than two prefix sums. */
+const SHORT_BY_ITEM_DAYS = 2
 
 /**
  * A summary as one statement over the rollups: the window's whole months from the month grain, its ragged
  * edges (at most two day ranges) from the day grain, summed per output group in SQL and returned in the
  * contract's order. Absent ranges bind NULL (the planner drops their branch), so each shape keeps one text
  * whatever the window. Rows: the output keys (`item_name` after `item_code`), then good, defect, count. By item
- * reads the month- and year-to-date totals instead (PgByItemSql.ts): a few rows per item whatever the window.
+ * over more than two days reads the month- and year-to-date totals instead (PgByItemSql.ts): a few rows per
+ * item whatever the window.
  */
 export const pgSummarySql = (q: SummaryQuery): PgStatement => {
   const plan = planOf(q)
   const dims = new Set(DIMENSIONS.filter((d) => d === plan.group || plan.filters.some(([f]) => f === d)))
   const params: Array<string | number | null> = []
-  const bind = (v: string | null) => `$${params.push(v)}::date`
+  const bind = (v: string | number | null, type: "date" | "int" = "date") => `$${params.push(v)}::${type}`
   const filterParams = plan.filters.map(([, v]) => v)
   const filterSql = (first: number) => plan.filters.map(([d], i) => ` AND ${d} = $${first + i}`).join("")
   const window: DateWindow = q.window
-  if (q._tag === "summary_by_item") return pgByItemSql(window, q.line_code, q.limit)
+  if (q._tag === "summary_by_item" && window.from < addDays(window.to, 1 - SHORT_BY_ITEM_DAYS)) {
+    return pgByItemSql(window, q.line_code, q.limit)
+  }
 
   if (q._tag === "summary_daily") {
     const from = bind(window.from)
@@ -105,6 +112,14 @@ SELECT date_trunc('month', period)::date${keyCols}, good, defect, cnt${latest} F
         sql: `SELECT line_code, ${sums()} FROM (${parts}) AS p GROUP BY line_code ORDER BY line_code`,
         params
       }
+    case "summary_by_item": {
+      const limit = bind(q.limit ?? null, "int")
+      return {
+        sql: `SELECT item_code, ${LATEST_NAME}, ${sums()} FROM (${parts}) AS p
+GROUP BY item_code ORDER BY sum(good) DESC, item_code LIMIT ${limit}`,
+        params
+      }
+    }
     case "summary_monthly_by_item":
       // An item's name is its latest record's among all the response counts, the same in each of its months.
       return {
