@@ -2,8 +2,9 @@
  * What running two query parts at once costs in the fiber runtime, apart from SQLite: each part posts a message to
  * its own echo worker thread and waits for the reply, the two parts run by `Effect.all` (unbounded), by
  * `Effect.raceWith` (the loser joined, or interrupted on a failure), by root fibers of `Runtime.runFork` observed
- * from an `Effect.async` (the code `Effect.all` replaced), and one after the other. Prints each one's median
- * µs per request over 10 rounds of 4000, alternated; `SERVICES=N` sets the size of the context (default 40),
+ * from an `Effect.async` (the code `Effect.all` replaced), by one fork (the second part a child of the caller's
+ * fiber, the first run on it, the child interrupted if the first fails), and one after the other. Prints each
+ * one's median µs per request over 10 rounds of 4000, alternated, and the process's CPU time per request; `SERVICES=N` sets the size of the context (default 40),
  * `REFS=N` how many FiberRefs the requests' fiber has set (default 0).
  *   node --import tsx scripts/halves-timing.ts
  */
@@ -47,7 +48,16 @@ const raceBoth = <A, B, E>(a: Effect.Effect<A, E>, b: Effect.Effect<B, E>): Effe
         ? Effect.map(Fiber.join(self), (x) => [x, exit.value] as [A, B])
         : Effect.zipRight(Fiber.interrupt(self), Effect.failCause(exit.cause))
   })
+/** The second part on a child fiber, the first on the caller's; the child is interrupted if the first fails. */
+const forkSecond = <A, B, E>(a: Effect.Effect<A, E>, b: Effect.Effect<B, E>): Effect.Effect<[A, B], E> =>
+  Effect.flatMap(Effect.fork(b), (fiber) =>
+    Effect.matchCauseEffect(a, {
+      onFailure: (cause) => Effect.zipRight(Fiber.interrupt(fiber), Effect.failCause(cause)),
+      onSuccess: (x) => Effect.map(Fiber.join(fiber), (y) => [x, y] as [A, B])
+    })
+  )
 const every: Record<string, Effect.Effect<unknown>> = {
+  forkSecond: forkSecond(part(workers[0]!), part(workers[1]!)),
   "Effect.all": Effect.all([part(workers[0]!), part(workers[1]!)], { concurrency: "unbounded" }),
   runForkObserved: observedRootFibers([part(workers[0]!), part(workers[1]!)]),
   raceWith: raceBoth(part(workers[0]!), part(workers[1]!)),
@@ -61,14 +71,24 @@ const services = Array.from({ length: Number(process.env.SERVICES ?? 40) }, (_, 
 const context = services.reduce((ctx, tag, i) => Context.add(ctx, tag, i), Context.empty() as Context.Context<unknown>)
 const measure = Effect.gen(function* () {
   const res: Record<string, number[]> = {}
+  const cpu: Record<string, number[]> = {}
   for (let round = 0; round < 10; round++)
     for (const [name, v] of Object.entries(variants)) {
       const t = performance.now()
+      const c = process.cpuUsage()
       for (let i = 0; i < N; i++) yield* Effect.annotateLogs(v, "req", String(i))
       ;(res[name] ??= []).push(((performance.now() - t) * 1000) / N)
+      const used = process.cpuUsage(c)
+      ;(cpu[name] ??= []).push((used.user + used.system) / N)
     }
   for (const [name, xs] of Object.entries(res))
-    console.log(name, xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1), "µs")
+    console.log(
+      name,
+      xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1),
+      "µs; CPU of the process (all threads)",
+      cpu[name]!.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1),
+      "µs"
+    )
 })
 // The FiberRefs are set once, around the whole measurement: each part's fiber forks and joins them.
 const program = Effect.flatMap(
