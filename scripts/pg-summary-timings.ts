@@ -8,6 +8,7 @@ import { Effect, ManagedRuntime, Redacted } from "effect"
 import { makePgSummaries } from "../src/backends/postgres/engine/PgSummaries.js"
 import { type IsoDate, addDays } from "../src/domain/IsoDate.js"
 import type { SummaryQuery } from "../src/query/Query.js"
+import { rowCount } from "../src/query/QueryResults.js"
 import { WORKER_OPTIONS } from "./bench/DbFloor.js"
 import { makeInProcessEngine, queryOf } from "./bench/InProcessEngine.js"
 
@@ -78,7 +79,7 @@ const main = async () => {
           b.push(await timed(pgRun))
         }
         const result = await pgRun()
-        const rows = Array.isArray(result.rows) ? result.rows.length : "?"
+        const rows = rowCount(result.rows)
         const [sa, pb] = [percentile(a, 0.5), percentile(b, 0.5)]
         console.log(
           `${label} ${endpoint}${filter.replace(/&/g, " ")}\t${sa.toFixed(2)}\t${pb.toFixed(2)}\t${percentile(b, 0.9).toFixed(2)}\t${(pb / sa).toFixed(1)}\t${rows}`

@@ -32,7 +32,9 @@ import {
 
 /**
  * Names whose folding differs between simple and full case folding, or by position (final sigma), emoji, and
- * capitals of Unicode 16 (Garay, Latin ramshorn) that Node lowers and PostgreSQL's older ICU may not.
+ * capitals of Unicode 16 (Garay, Latin ramshorn) that Node lowers and PostgreSQL's older ICU may not; one with
+ * what JSON escapes (quote, backslash, control characters) and what it does not (DEL, non-BMP). As many as the
+ * fixture's items (14): each names one (`q`'s items by item must find some).
  */
 const NAMES = [
   "\u{10D50}\u{10D51} Garay \uA7CB Cam",
@@ -43,7 +45,8 @@ const NAMES = [
   "Straße Clip",
   "50%_off Kit",
   "ǅemal Ǆ Washer",
-  ...ITEM_NAMES.slice(0, 7)
+  ...ITEM_NAMES.slice(1, 6),
+  'Odd "Pin" \\ C:\\tmp\t\n\r\b\f\u0001\u001f\u007f 𝄞'
 ]
 const fixture = makeEngineFixture("pg-engine-records", 12, CUTOVER, NAMES)
 afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))

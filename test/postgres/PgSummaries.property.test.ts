@@ -120,7 +120,8 @@ const insertArb = fc.record({
   _tag: fc.constant("insert" as const),
   date: dateArb,
   item: fc.constantFrom(...fixture.itemCodes),
-  name: fc.constantFrom("Renamed Bolt", ...ITEM_NAMES),
+  // With what JSON escapes (quote, backslash, control characters) and what it does not (DEL, non-BMP).
+  name: fc.constantFrom("Renamed Bolt", 'Odd "Bolt" \\ C:\\tmp\t\n\r\b\f\u0001\u001f\u007f 𝄞 🚀', ...ITEM_NAMES),
   line: fc.constantFrom(...LINES),
   good: fc.integer({ min: 0, max: 900 }),
   defect: fc.integer({ min: 0, max: 9 })
