@@ -10,7 +10,6 @@ import * as fs from "node:fs"
 import { afterAll, inject } from "vitest"
 import { PgEngineLive } from "../../src/backends/postgres/engine/PgEngine.js"
 import { matchesNothing, recordsStatement } from "../../src/backends/postgres/engine/PgRecordShapes.js"
-import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
@@ -19,6 +18,8 @@ import { ItemsQuery, LinesQuery, type Query, RecordsQuery } from "../../src/quer
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import type { ExportChunk, RecordsPage } from "../../src/query/QueryResults.js"
 import { silently } from "../support/fixtures.js"
+import { maybe, nameFragmentArb } from "../query/summaryArbs.js"
+import { importFiles } from "./PgKit.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 import {
   CUTOVER,
@@ -73,18 +74,7 @@ const EnginesLive = Layer.scoped(
   Engines,
   Effect.gen(function* () {
     const { url } = yield* TestDatabase
-    yield* silently(
-      importIntoPostgres({
-        url,
-        files: [
-          { file: "archive", path: fixture.archivePath },
-          { file: "live", path: fixture.livePath }
-        ],
-        cutover: CUTOVER,
-        batchSize: 500,
-        progress: { tty: false, everyBatches: 1_000_000, write: () => undefined }
-      })
-    )
+    yield* importFiles(url, { live: fixture.livePath, archive: fixture.archivePath }).pipe(silently)
     const postgres = yield* engineOf(PgEngineLive)
     const reference = yield* engineOf(ReferenceEngineLive.pipe(Layer.provide(targets)))
     return { postgres, reference }
@@ -97,7 +87,6 @@ const dateArb: fc.Arbitrary<IsoDate> = fc.oneof(
   fc.constantFrom("2025-12-31", "2026-01-01", LAST_DATE) as fc.Arbitrary<IsoDate>
 )
 const windowArb = fc.tuple(dateArb, dateArb).map(([a, b]) => (a <= b ? { from: a, to: b } : { from: b, to: a }))
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
 const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE", "IT-00\u0000")
 const lineArb = fc.constantFrom(...LINES)
 const lotArb = fc.oneof(
@@ -105,14 +94,7 @@ const lotArb = fc.oneof(
   fc.string({ maxLength: 3 })
 )
 const qArb = fc.oneof(
-  fc.constantFrom(...NAMES).chain((name) =>
-    fc
-      .tuple(fc.nat(name.length - 1), fc.integer({ min: 1, max: 6 }), fc.constantFrom("same", "upper", "lower"))
-      .map(([start, len, c]) => {
-        const s = [...name].slice(start, start + len).join("") || name
-        return c === "upper" ? s.toUpperCase() : c === "lower" ? s.toLowerCase() : s
-      })
-  ),
+  nameFragmentArb(NAMES),
   fc.constantFrom(
     "İ",
     "i̇",

@@ -4,7 +4,6 @@ import Database from "better-sqlite3"
 import { Context, Effect, FastCheck as fc, Layer } from "effect"
 import * as fs from "node:fs"
 import { afterAll, inject } from "vitest"
-import { importIntoPostgres } from "../../src/backends/postgres/PgImport.js"
 import { makePgSummaries } from "../../src/backends/postgres/engine/PgSummaries.js"
 import { pgSummaryShapes } from "../../src/backends/postgres/engine/PgSummaryShapes.js"
 import { ReferenceEngineLive } from "../../src/backends/sqlite/engine/reference/ReferenceEngine.js"
@@ -23,7 +22,7 @@ import {
 } from "../query/engineFixture.js"
 import { summaryQueryArbs } from "../query/summaryArbs.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
-import { rawConnection } from "./PgKit.js"
+import { importFiles, rawConnection } from "./PgKit.js"
 
 const fixture = makeEngineFixture("pg-summaries")
 afterAll(() => fs.rmSync(fixture.dir, { recursive: true, force: true }))
@@ -57,16 +56,7 @@ const EnginesLive = Layer.scoped(
   Effect.gen(function* () {
     addLeapRecords()
     const db = yield* TestDatabase
-    yield* importIntoPostgres({
-      url: db.url,
-      files: [
-        { file: "live", path: fixture.livePath },
-        { file: "archive", path: fixture.archivePath }
-      ],
-      cutover: CUTOVER,
-      batchSize: 500,
-      progress: { tty: false, everyBatches: 1_000_000, write: () => {} }
-    })
+    yield* importFiles(db.url, { live: fixture.livePath, archive: fixture.archivePath })
     const pg = yield* makePgSummaries
     const reference = yield* Effect.map(Layer.build(ReferenceEngineLive), Context.get(QueryEngine))
     return { pg, reference }

@@ -25,7 +25,7 @@ import {
   fixtureTargets,
   makeEngineFixture
 } from "./engineFixture.js"
-import { maybe, summaryQueryArbs } from "./summaryArbs.js"
+import { maybe, nameFragmentArb, summaryQueryArbs } from "./summaryArbs.js"
 
 const fixture = makeEngineFixture("engines-property")
 /** The same kind of data split mid-month: the files' parts of a window then share a month. */
@@ -79,14 +79,7 @@ const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE")
 const lineArb = fc.constantFrom(...LINES)
 const lotArb = fc.oneof(fc.constantFrom(...LOT_PREFIXES, "A", "a", "AB", "X%1", "ABC1"), fc.string({ maxLength: 3 }))
 const qArb = fc.oneof(
-  fc.constantFrom(...ITEM_NAMES).chain((name) =>
-    fc
-      .tuple(fc.nat(name.length - 1), fc.integer({ min: 1, max: 6 }), fc.constantFrom("same", "upper", "lower"))
-      .map(([start, len, c]) => {
-        const s = [...name].slice(start, start + len).join("") || name
-        return c === "upper" ? s.toUpperCase() : c === "lower" ? s.toLowerCase() : s
-      })
-  ),
+  nameFragmentArb(ITEM_NAMES),
   fc.constantFrom("ø20", "Ø20", "50%", "_LH", "ß", "STRASSE", "rev b", "%", "_", '"', "µ"),
   fc.string({ minLength: 1, maxLength: 3 })
 )

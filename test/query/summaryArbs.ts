@@ -11,6 +11,17 @@ import {
 
 export const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 })
 
+/** A `q` cut from one of `names`: up to 6 code points from anywhere in it, as is, upper-cased or lower-cased. */
+export const nameFragmentArb = (names: ReadonlyArray<string>): fc.Arbitrary<string> =>
+  fc.constantFrom(...names).chain((name) =>
+    fc
+      .tuple(fc.nat(name.length - 1), fc.integer({ min: 1, max: 6 }), fc.constantFrom("same", "upper", "lower"))
+      .map(([start, len, c]) => {
+        const s = [...name].slice(start, start + len).join("") || name
+        return c === "upper" ? s.toUpperCase() : c === "lower" ? s.toLowerCase() : s
+      })
+  )
+
 /** Each of the five summaries with the filters (each maybe absent) and limit it takes. */
 export const summaryQueryArbs = (arbs: {
   readonly window: fc.Arbitrary<DateWindow>
