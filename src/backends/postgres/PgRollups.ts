@@ -5,31 +5,13 @@
  * day. The statements below take their records from `src`: a trigger's transition table, or the base table for
  * the backfill, so one text serves both.
  */
-export type Grain = "day" | "month"
-export type Dimension = "item_code" | "line_code"
+import { type Grain, ROLLUP_SETS, type RollupSet } from "../../domain/RollupSets.js"
 
-export interface PgRollup {
-  readonly table: string
-  readonly grain: Grain
-  readonly dims: ReadonlyArray<Dimension>
-  readonly tracksLatest: boolean
-}
+export type { Dimension, Grain } from "../../domain/RollupSets.js"
+export type PgRollup = RollupSet
 
-const dimensionSets: ReadonlyArray<ReadonlyArray<Dimension>> = [
-  [],
-  ["item_code"],
-  ["line_code"],
-  ["item_code", "line_code"]
-]
-
-export const PG_ROLLUPS: ReadonlyArray<PgRollup> = (["day", "month"] as const).flatMap((grain) =>
-  dimensionSets.map((dims) => ({
-    table: ["rollup", grain, ...dims.map((d) => d.replace("_code", ""))].join("_"),
-    grain,
-    dims,
-    tracksLatest: dims.includes("item_code")
-  }))
-)
+/** The same rollups as the SQLite backend's (src/domain/RollupSets.ts). */
+export const PG_ROLLUPS: ReadonlyArray<PgRollup> = ROLLUP_SETS
 
 const periodOf = (grain: Grain, date: string) => (grain === "day" ? date : `date_trunc('month', ${date})::date`)
 

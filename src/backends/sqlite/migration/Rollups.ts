@@ -4,15 +4,11 @@
  * holds its filters. Rows carry exact integer sums and counts; tables with the item dimension also carry the
  * group's latest record (date, id, name) for the contract's `item_name` rule. Triggers keep them exact.
  */
-export type Grain = "day" | "month"
-export type Dimension = "item_code" | "line_code"
+import { type Dimension, type Grain, ROLLUP_SETS, type RollupSet } from "../../../domain/RollupSets.js"
 
-export interface Rollup {
-  readonly table: string
-  readonly grain: Grain
-  readonly dims: ReadonlyArray<Dimension>
-  /** Whether rows carry the latest record of their group (needed where `item_name` is answered). */
-  readonly tracksLatest: boolean
+export type { Dimension, Grain } from "../../../domain/RollupSets.js"
+
+export interface Rollup extends RollupSet {
   /**
    * Whether rows carry running totals of their group through their day (`cum_good`, `cum_defect`, `cum_cnt`, from
    * schema v8): day grain with dimensions, so a window's sum per group is two index seeks, not a range of rows.
@@ -20,22 +16,10 @@ export interface Rollup {
   readonly cumulative: boolean
 }
 
-const dimensionSets: ReadonlyArray<ReadonlyArray<Dimension>> = [
-  [],
-  ["item_code"],
-  ["line_code"],
-  ["item_code", "line_code"]
-]
-
-export const ROLLUPS: ReadonlyArray<Rollup> = (["day", "month"] as const).flatMap((grain) =>
-  dimensionSets.map((dims) => ({
-    table: ["rollup", grain, ...dims.map((d) => d.replace("_code", ""))].join("_"),
-    grain,
-    dims,
-    tracksLatest: dims.includes("item_code"),
-    cumulative: grain === "day" && dims.length > 0
-  }))
-)
+export const ROLLUPS: ReadonlyArray<Rollup> = ROLLUP_SETS.map((r) => ({
+  ...r,
+  cumulative: r.grain === "day" && r.dims.length > 0
+}))
 
 export const rollupFor = (grain: Grain, dims: ReadonlyArray<Dimension>): Rollup => {
   const found = ROLLUPS.find(
