@@ -87,7 +87,15 @@ const windowArb = fc.oneof(
     const first = new Date(Date.UTC(2024, start, 1))
     const end = new Date(Date.UTC(2024, start + months, 0))
     return { from: first.toISOString().slice(0, 10) as IsoDate, to: end.toISOString().slice(0, 10) as IsoDate }
-  })
+  }),
+  // Inside one month, from its first day or not (month-to-date lookups, with and without one subtracted).
+  fc
+    .tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 30 }))
+    .map(([month, day, length]) => {
+      const from = new Date(Date.UTC(2024, month, day))
+      const to = new Date(Math.min(from.getTime() + length * 86_400_000, Date.UTC(2024, month + 1, 0)))
+      return { from: from.toISOString().slice(0, 10) as IsoDate, to: to.toISOString().slice(0, 10) as IsoDate }
+    })
 )
 const itemArb = fc.constantFrom(...fixture.itemCodes, "NOPE", "")
 const lineArb = fc.constantFrom(...LINES, "")

@@ -4,7 +4,7 @@ import type { SummaryQuery } from "../../../query/Query.js"
 import type { SummaryRow } from "../../../query/QueryEngine.js"
 import type { SummaryResult, Totals } from "../../../query/QueryResults.js"
 import { DatabaseUnavailable, type ReadError } from "../../../query/ReadErrors.js"
-import { renderedRowsOf } from "./PgJsonSql.js"
+import { monthlyByItemRowsOf } from "./PgMonthlyByItemSql.js"
 import { pgSummarySql } from "./PgSummarySql.js"
 
 type Row = ReadonlyArray<unknown>
@@ -15,7 +15,7 @@ const totalsAt = (row: Row, i: number): Totals => ({
   record_count: row[i + 2] as number
 })
 
-/** The statement's rows (keys, then totals) as the contract's row objects; monthly by item's as the JSON it wrote. */
+/** The statement's rows (keys, then totals) as the contract's row objects; monthly by item's as JSON text. */
 const rowsOf = (q: SummaryQuery, rows: ReadonlyArray<Row>): SummaryResult<SummaryRow>["rows"] => {
   switch (q._tag) {
     case "summary_daily":
@@ -27,7 +27,7 @@ const rowsOf = (q: SummaryQuery, rows: ReadonlyArray<Row>): SummaryResult<Summar
     case "summary_by_item":
       return rows.map((r) => ({ item_code: r[0] as string, item_name: r[1] as string, ...totalsAt(r, 2) }))
     case "summary_monthly_by_item":
-      return renderedRowsOf(rows[0]![0], rows[0]![1])
+      return monthlyByItemRowsOf(rows)
   }
 }
 

@@ -4,7 +4,7 @@ import type { SummaryQuery } from "../../../query/Query.js"
 import { splitWindow } from "../../sqlite/engine/optimized/WindowSplit.js"
 import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
 import { pgByItemSql } from "./PgByItemSql.js"
-import { jsonObjectSql, renderedRowsSql } from "./PgJsonSql.js"
+import { pgMonthlyByItemSql } from "./PgMonthlyByItemSql.js"
 
 import type { PgStatement } from "./PgStatement.js"
 
@@ -18,7 +18,7 @@ interface Plan {
   readonly filters: ReadonlyArray<readonly [Dimension, string]>
 }
 
-const planOf = (q: SummaryQuery): Plan => {
+const planOf = (q: Exclude<SummaryQuery, { _tag: "summary_monthly_by_item" }>): Plan => {
   const filters = (entries: ReadonlyArray<readonly [Dimension, string | undefined]>) =>
     entries.filter((e): e is readonly [Dimension, string] => e[1] !== undefined && e[1] !== "")
   switch (q._tag) {
@@ -35,26 +35,10 @@ const planOf = (q: SummaryQuery): Plan => {
       return { group: "item_code", filters: filters([["line_code", q.line_code]]) }
     case "summary_by_line":
       return { group: "line_code", filters: filters([["item_code", q.item_code]]) }
-    case "summary_monthly_by_item":
-      return {
-        group: "item_code",
-        filters: filters([
-          ["item_code", q.item_code],
-          ["line_code", q.line_code]
-        ])
-      }
   }
 }
 
 const sums = (of = "") => `sum(${of}good)::float8, sum(${of}defect)::float8, sum(${of}cnt)::float8`
-const MONTHLY_BY_ITEM_JSON = jsonObjectSql([
-  ["month", "to_char(r.month, 'YYYY-MM')", "text"],
-  ["item_code", "r.item_code", "text"],
-  ["item_name", "names.item_name", "text"],
-  ["good_quantity", "r.good", "integer"],
-  ["defect_quantity", "r.defect", "integer"],
-  ["record_count", "r.cnt", "integer"]
-])
 const LATEST_NAME = "(array_agg(last_name ORDER BY last_date DESC, last_id DESC))[1]"
 
 /** Up to this many days, by item sums the day rollup (a row per item and day): fewer rows than two prefix sums. */
@@ -66,9 +50,10 @@ const SHORT_BY_ITEM_DAYS = 2
  * contract's order. Absent ranges bind NULL (the planner drops their branch), so each shape keeps one text
  * whatever the window. Rows: the output keys (`item_name` after `item_code`), then good, defect, count. By item
  * over more than two days reads the month- and year-to-date totals instead (PgByItemSql.ts): a few rows per
- * item whatever the window. Monthly by item answers one row instead: its rows' JSON text and their count.
+ * item whatever the window; monthly by item reads rows already one per month and item (PgMonthlyByItemSql.ts).
  */
 export const pgSummarySql = (q: SummaryQuery): PgStatement => {
+  if (q._tag === "summary_monthly_by_item") return pgMonthlyByItemSql(q.window, q.item_code, q.line_code)
   const plan = planOf(q)
   const dims = new Set(DIMENSIONS.filter((d) => d === plan.group || plan.filters.some(([f]) => f === d)))
   const params: Array<string | number | null> = []
@@ -129,16 +114,5 @@ GROUP BY item_code ORDER BY sum(good) DESC, item_code LIMIT ${limit}`,
         params
       }
     }
-    case "summary_monthly_by_item":
-      // An item's name is its latest record's among all the response counts, the same in each of its months.
-      // Many rows (a month per item): PostgreSQL writes them as the response's JSON (one text, then the count).
-      return {
-        sql: `WITH p AS (${parts}),
-names AS (SELECT DISTINCT ON (item_code) item_code, last_name AS item_name FROM p
-  ORDER BY item_code, last_date DESC, last_id DESC),
-r(month, item_code, good, defect, cnt) AS (SELECT month, item_code, ${sums()} FROM p GROUP BY month, item_code)
-SELECT ${renderedRowsSql(MONTHLY_BY_ITEM_JSON, "r.month, r.item_code")} FROM r JOIN names USING (item_code)`,
-        params
-      }
   }
 }
