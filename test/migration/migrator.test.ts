@@ -5,6 +5,8 @@ import * as path from "node:path"
 import type { DbTarget } from "../../src/config/DbTargets.js"
 import { MIGRATION_STEPS, QUERY_INDEXES, SEED_INDEXES } from "../../src/backends/sqlite/migration/MigrationSteps.js"
 import { migrateFile } from "../../src/backends/sqlite/migration/Migrator.js"
+import { lotProbeSql } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
+import type { IsoDate } from "../../src/domain/IsoDate.js"
 import {
   actualDerived,
   applyStepsUpTo,
@@ -237,6 +239,44 @@ describe("migrateFile", () => {
         })
         yield* endsAsFreshAndStays(file, fresh)
       })
+  )
+
+  it.scoped("upgrades a v12 file: adds the lot+date index with its samples, which the lot probe reads alone", () =>
+    Effect.gen(function* () {
+      const { file, fresh } = yield* upgradeCase(13, 12)
+      const probe = lotProbeSql({ from: "2025-12-01" as IsoDate, to: "2025-12-07" as IsoDate }, "LOT0", undefined)
+      const plan = () =>
+        withDb(file, (db) =>
+          db
+            .prepare(`EXPLAIN QUERY PLAN ${probe.sql}`)
+            .all(...probe.params)
+            .map((r) => (r as { detail: string }).detail)
+            .join("\n")
+        )
+      expect(() => plan()).toThrow(/no such index: idx_records_lot_date/)
+      const [report] = yield* migrate(file)
+      yield* migrate(fresh)
+
+      expect(report).toMatchObject({ status: "migrated", applied: stepsAfter(12), integrity: "ok" })
+      expect(plan()).toContain("USING COVERING INDEX idx_records_lot_date")
+      withDb(file, (db) => {
+        const samples = db.prepare(`SELECT count(*) FROM sqlite_stat1 WHERE idx = 'idx_records_lot_date'`).pluck()
+        expect(samples.get()).toBe(1)
+        const [entries, inWindow] = db
+          .prepare(probe.sql)
+          .raw()
+          .get(...probe.params) as [number, number]
+        const expected = db
+          .prepare(
+            `SELECT count(*), coalesce(sum(production_date BETWEEN '2025-12-01' AND '2025-12-07'), 0)
+            FROM production_records WHERE lot_number LIKE 'LOT0%'`
+          )
+          .raw()
+          .get() as [number, number]
+        expect([entries, inWindow]).toEqual(expected)
+      })
+      yield* endsAsFreshAndStays(file, fresh)
+    })
   )
 
   it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>

@@ -17,7 +17,17 @@ import type {
   LinesResult,
   RecordsPage
 } from "../../../../query/QueryResults.js"
-import { LINES_SQL, type RecordFormat, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
+import {
+  LINES_SQL,
+  type LotPlan,
+  type RecordFormat,
+  type SqlStatement,
+  choosesLotPlan,
+  itemsSql,
+  lotPlanOf,
+  lotProbeSql,
+  recordTextsSql
+} from "./RecordsSql.js"
 import { type RunStatement, readSummary } from "./SummaryReads.js"
 import { allParts } from "./AllParts.js"
 
@@ -68,6 +78,30 @@ export const make = Effect.gen(function* () {
       }
     })
 
+  /**
+   * One file's part of a page: its statement's rows as text. A lot prefix alone is read from the window's newest
+   * records first; when they do not hold the part, a probe of the lot+date index chooses how to read it.
+   */
+  const readPart = (
+    part: RoutedPart,
+    q: RecordsQuery,
+    after: RecordPosition | undefined,
+    limit: number,
+    format: RecordFormat,
+    output: ReadOutput
+  ) => {
+    const read = (plan?: LotPlan) =>
+      run(part.file, { ...recordTextsSql(part.window, q.filters, after, limit, format, part.file, plan), output })
+    if (!choosesLotPlan(q.filters)) return read()
+    return Effect.flatMap(read("newest"), (newest) =>
+      Number(newest.rows[0]?.[0] ?? 0) >= limit
+        ? Effect.succeed(newest)
+        : Effect.flatMap(run(part.file, lotProbeSql(part.window, q.filters.lot_prefix!, after)), (probe) =>
+            read(lotPlanOf(probe.rows[0], limit))
+          )
+    )
+  }
+
   const positionOf = (file: DbFile, date: SqlValue | undefined, id: SqlValue | undefined): RecordPosition => ({
     production_date: date as string,
     source: file,
@@ -88,24 +122,18 @@ export const make = Effect.gen(function* () {
       let last: RecordPosition | null = null
       return Effect.map(
         readParts(q, q.limit + lookAhead, (part, after, limit) =>
-          Effect.map(
-            run(part.file, {
-              ...recordTextsSql(part.window, q.filters, after, limit, format, part.file),
-              output: ReadOutput.Text({ maxRows: q.limit - taken })
-            }),
-            (r) => {
-              const [count, date, id] = r.rows[0] ?? [0]
-              const n = Number(count)
-              const inText = Math.min(n, q.limit - taken)
-              if (inText > 0) {
-                pieces.push(r.text!)
-                last = positionOf(part.file, date, id)
-              }
-              taken += inText
-              read += n
-              return n
+          Effect.map(readPart(part, q, after, limit, format, ReadOutput.Text({ maxRows: q.limit - taken })), (r) => {
+            const [count, date, id] = r.rows[0] ?? [0]
+            const n = Number(count)
+            const inText = Math.min(n, q.limit - taken)
+            if (inText > 0) {
+              pieces.push(r.text!)
+              last = positionOf(part.file, date, id)
             }
-          )
+            taken += inText
+            read += n
+            return n
+          })
         ),
         () => ({ pieces, taken, read, last })
       )

@@ -9,7 +9,7 @@ import {
   SummaryMonthlyQuery,
   type SummaryQuery
 } from "../../../../query/Query.js"
-import { LINES_SQL, itemsSql, recordTextsSql, type SqlStatement } from "./RecordsSql.js"
+import { LINES_SQL, type SqlStatement, choosesLotPlan, itemsSql, lotProbeSql, recordTextsSql } from "./RecordsSql.js"
 import { latestNamesJsonSql, monthlyByItemTextSql } from "./MonthlyByItemSql.js"
 import { dailyTextSql, summarySql } from "./SummarySql.js"
 
@@ -74,21 +74,22 @@ export const queryShapes = (): ReadonlyArray<QueryShape> => {
     for (const q of keys.includes("q") ? ["bolt", "bo"] : [undefined]) {
       const filters: RecordFilters = Object.fromEntries(keys.map((k) => [k, k === "q" ? q : example[k]]))
       const label = keys.map((k) => (k === "q" ? `q(${q?.length})` : k)).join("+") || "none"
-      shapes.push({
-        name: `records[${label}]`,
-        statement: recordTextsSql(window, filters, undefined, 101, "json-list", "live")
-      })
-      shapes.push({
-        name: `records[${label}] after`,
-        statement: recordTextsSql(
-          window,
-          filters,
-          { production_date: "2026-02-01", id: 1000 },
-          101,
-          "json-list",
-          "live"
+      const after = { production_date: "2026-02-01", id: 1000 }
+      // A lot prefix alone is read by either plan the engine chooses between, after its probe.
+      const plans = choosesLotPlan(filters) ? (["newest", "lot", "date"] as const) : [undefined]
+      for (const plan of plans) {
+        const name = `records[${label}]${plan === undefined ? "" : ` by ${plan}`}`
+        shapes.push(
+          { name, statement: recordTextsSql(window, filters, undefined, 101, "json-list", "live", plan) },
+          { name: `${name} after`, statement: recordTextsSql(window, filters, after, 101, "json-list", "live", plan) }
         )
-      })
+      }
+      if (choosesLotPlan(filters)) {
+        shapes.push({
+          name: `records[${label}] probe`,
+          statement: lotProbeSql(window, filters.lot_prefix!, undefined)
+        })
+      }
     }
   }
   shapes.push(
