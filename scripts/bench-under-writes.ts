@@ -25,7 +25,8 @@ the freshness lag of the round.
   --rounds N     services started one after the other, each on a fresh copy of the live file [2]
   --repeats N    load runs per round [2]
   --duration S   seconds of each load run [20]
-  --poll-ms MS   the service's CHANGE_POLL_MS [${CHANGE_POLL_MS}]; a large value shows the load without invalidations`
+  --poll-ms MS   the service's CHANGE_POLL_MS [${CHANGE_POLL_MS}]; a large value shows the load without invalidations
+  --cpu-prof DIR the service writes V8 CPU profiles of its threads into DIR (node --cpu-prof) when it stops`
 
 const option = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name)
@@ -38,6 +39,8 @@ const main = async () => {
   const repeats = option("--repeats", 2)
   const durationS = option("--duration", 20)
   const pollMs = option("--poll-ms", CHANGE_POLL_MS)
+  const profileAt = process.argv.indexOf("--cpu-prof")
+  const profileFlags = profileAt < 0 ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.argv[profileAt + 1]}`]
   const logDir = mkdtempSync(join(tmpdir(), "pa-under-writes-"))
   try {
     const data = await prepareData(join(REPO, ".bench/data"), {
@@ -50,8 +53,9 @@ const main = async () => {
     for (let round = 1; round <= rounds; round++) {
       const scratch = writableLiveCopy(data)
       const setup = { name: `under-writes-${round}`, engine: "optimized", cache: true, fromSource: false } as const
+      const spawn = serviceSpawn({ ...setup, files: scratch.files, bundles, logDir, changePollMs: pollMs })
       const result = await withServer(
-        serviceSpawn({ ...setup, files: scratch.files, bundles, logDir, changePollMs: pollMs }),
+        { ...spawn, node: [...profileFlags, ...spawn.node] },
         async (server) => {
           const client = new OneConnection(server.base)
           try {
