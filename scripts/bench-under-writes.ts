@@ -54,23 +54,20 @@ const main = async () => {
       const scratch = writableLiveCopy(data)
       const setup = { name: `under-writes-${round}`, engine: "optimized", cache: true, fromSource: false } as const
       const spawn = serviceSpawn({ ...setup, files: scratch.files, bundles, logDir, changePollMs: pollMs })
-      const result = await withServer(
-        { ...spawn, node: [...profileFlags, ...spawn.node] },
-        async (server) => {
-          const client = new OneConnection(server.base)
-          try {
-            return await measureReadsUnderWrites(server.base, client, profile, CUTOVER as IsoDate, scratch.files.live, {
-              distinct: 300,
-              connections: 100,
-              durationS,
-              repeats,
-              pollMs
-            })
-          } finally {
-            client.close()
-          }
+      const result = await withServer({ ...spawn, node: [...profileFlags, ...spawn.node] }, async (server) => {
+        const client = new OneConnection(server.base)
+        try {
+          return await measureReadsUnderWrites(server.base, client, profile, CUTOVER as IsoDate, scratch.files.live, {
+            distinct: 300,
+            connections: 100,
+            durationS,
+            repeats,
+            pollMs
+          })
+        } finally {
+          client.close()
         }
-      ).finally(scratch.remove)
+      }).finally(scratch.remove)
       for (const run of result.runs) {
         console.log(
           `round ${round}: ${Math.round(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, max ${run.max} ms, ` +
