@@ -26,7 +26,8 @@ the freshness lag of the round.
   --repeats N    load runs per round [2]
   --duration S   seconds of each load run [20]
   --poll-ms MS   the service's CHANGE_POLL_MS [${CHANGE_POLL_MS}]; a large value shows the load without invalidations
-  --cpu-prof DIR the service writes V8 CPU profiles of its threads into DIR (node --cpu-prof) when it stops`
+  --cpu-prof DIR the service writes V8 CPU profiles of its threads into DIR (node --cpu-prof) when it stops
+  --data-dir DIR the benchmark data [.bench/data]; with --rows-per-day N [3000], its scale (npm run bench's options)`
 
 const option = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name)
@@ -43,8 +44,9 @@ const main = async () => {
   const profileFlags = profileAt < 0 ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.argv[profileAt + 1]}`]
   const logDir = mkdtempSync(join(tmpdir(), "pa-under-writes-"))
   try {
-    const data = await prepareData(join(REPO, ".bench/data"), {
-      rowsPerDay: 3000,
+    const dataAt = process.argv.indexOf("--data-dir")
+    const data = await prepareData(dataAt < 0 ? join(REPO, ".bench/data") : process.argv[dataAt + 1]!, {
+      rowsPerDay: option("--rows-per-day", 3000),
       from: "2024-01-01",
       to: "2026-11-27"
     })
