@@ -8,6 +8,7 @@ import {
   lotProbeSql,
   recordTextsSql
 } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
+import { keysetPageIds } from "./keysetPages.js"
 
 // A lot prefix alone is read through the index the engine picks after its probe: both plans page through the same
 // records in the same order as a plain filter of the rows, and the probe counts what the plan rule needs.
@@ -23,21 +24,8 @@ const day = (n: number) => `2026-03-${String(n).padStart(2, "0")}` as IsoDate
 // Lots sharing prefixes at several lengths, with characters that sort around the prefix's upper bound.
 const lotArb = fc.stringMatching(/^[AB][AB\u00ff\uffff]{0,3}$/)
 
-const pages = (from: IsoDate, to: IsoDate, prefix: string, limit: number, plan: LotPlan): Array<number> => {
-  const ids: Array<number> = []
-  let after: { production_date: string; id: number } | undefined
-  for (;;) {
-    const st = recordTextsSql({ from, to }, { lot_prefix: prefix }, after, limit, "ndjson", "live", plan)
-    const rows = db
-      .prepare(st.sql)
-      .raw(true)
-      .all(...st.params) as Array<[string, string, number]>
-    ids.push(...rows.map((r) => r[2]))
-    if (rows.length < limit) return ids
-    const last = rows[rows.length - 1]!
-    after = { production_date: last[1], id: last[2] }
-  }
-}
+const pages = (from: IsoDate, to: IsoDate, prefix: string, limit: number, plan: LotPlan): Array<number> =>
+  keysetPageIds(db, { from, to }, { lot_prefix: prefix }, limit, plan)
 
 describe("a lot prefix read through either plan", () => {
   it.prop(

@@ -3,6 +3,7 @@ import Database from "better-sqlite3"
 import * as fc from "effect/FastCheck"
 import type { IsoDate } from "../../src/domain/IsoDate.js"
 import { recordTextsSql } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
+import { keysetPageIds } from "./keysetPages.js"
 
 // Keyset pages over one file: each page starts strictly after the previous page's last (date, id), in the
 // contract's order (date desc, id desc), and the position is the range's only upper bound inside the window.
@@ -14,21 +15,7 @@ const insert = db.prepare(`INSERT INTO production_records VALUES (?, ?, 'IT', 'n
 
 const day = (n: number) => `2026-03-${String(n).padStart(2, "0")}` as IsoDate
 
-const pages = (from: IsoDate, to: IsoDate, limit: number): Array<number> => {
-  const ids: Array<number> = []
-  let after: { production_date: string; id: number } | undefined
-  for (;;) {
-    const st = recordTextsSql({ from, to }, {}, after, limit, "ndjson", "live")
-    const rows = db
-      .prepare(st.sql)
-      .raw(true)
-      .all(...st.params) as Array<[string, string, number]>
-    ids.push(...rows.map((r) => r[2]))
-    if (rows.length < limit) return ids
-    const last = rows[rows.length - 1]!
-    after = { production_date: last[1], id: last[2] }
-  }
-}
+const pages = (from: IsoDate, to: IsoDate, limit: number): Array<number> => keysetPageIds(db, { from, to }, {}, limit)
 
 describe("records keyset pages", () => {
   it.prop(
