@@ -1,6 +1,6 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
 import type { IsoDate } from "../../../domain/IsoDate.js"
-import { summaryExamples } from "../../sqlite/engine/optimized/QueryShapes.js"
+import { summaryExamples } from "../../../query/SummaryExamples.js"
 import type { PgShape } from "./PgStatement.js"
 import { pgSummarySql } from "./PgSummarySql.js"
 

@@ -1,7 +1,7 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
 import { addDays, firstDayOfMonth } from "../../../domain/IsoDate.js"
 import type { SummaryQuery } from "../../../query/Query.js"
-import { splitWindow } from "../../sqlite/engine/optimized/WindowSplit.js"
+import { splitWindow } from "../../../domain/WindowSplit.js"
 import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
 import { pgByItemSql } from "./PgByItemSql.js"
 import { pgMonthlyByItemSql } from "./PgMonthlyByItemSql.js"

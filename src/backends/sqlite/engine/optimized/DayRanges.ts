@@ -1,6 +1,6 @@
 import type { DateWindow } from "../../../../domain/DateWindow.js"
 import { lastDayOfMonth, monthOf, nextMonthStart } from "../../../../domain/IsoDate.js"
-import { splitWindow } from "./WindowSplit.js"
+import { splitWindow } from "../../../../domain/WindowSplit.js"
 
 // The day ranges a summary reads besides whole months, and how such a range is best summed.
 

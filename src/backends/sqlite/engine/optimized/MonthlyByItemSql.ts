@@ -8,7 +8,7 @@ import type { SqlStatement } from "./RecordsSql.js"
 import { joinedRowsSql } from "./JoinedRows.js"
 import { NO_RANGE, daysIn, edgeRanges, scansDays } from "./DayRanges.js"
 import { itemsMadeOnLine } from "./RunningBranch.js"
-import { splitWindow } from "./WindowSplit.js"
+import { splitWindow } from "../../../../domain/WindowSplit.js"
 
 /**
  * `/summary/monthly-by-item` for one file's part, written as the response's JSON by SQLite: a few thousand rows

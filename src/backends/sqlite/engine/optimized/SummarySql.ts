@@ -6,7 +6,7 @@ import { joinedRowsSql } from "./JoinedRows.js"
 import type { SqlStatement } from "./RecordsSql.js"
 import { NO_RANGE, daysIn, edgeRanges, scansDays } from "./DayRanges.js"
 import { runningBranch } from "./RunningBranch.js"
-import { splitWindow } from "./WindowSplit.js"
+import { splitWindow } from "../../../../domain/WindowSplit.js"
 
 interface Plan {
   readonly groupDims: ReadonlyArray<Dimension>

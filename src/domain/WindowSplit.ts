@@ -1,12 +1,5 @@
-import type { DateWindow } from "../../../../domain/DateWindow.js"
-import {
-  type IsoMonth,
-  addDays,
-  firstDayOfMonth,
-  lastDayOfMonth,
-  monthOf,
-  nextMonthStart
-} from "../../../../domain/IsoDate.js"
+import type { DateWindow } from "./DateWindow.js"
+import { type IsoMonth, addDays, firstDayOfMonth, lastDayOfMonth, monthOf, nextMonthStart } from "./IsoDate.js"
 
 /** A window cut into the whole months it covers and the ragged days at either end. */
 export interface WindowSplit {
