@@ -39,6 +39,10 @@ export const PG_CUMULATIVES: ReadonlyArray<PgCumulative> = dimensionSets.flatMap
   ] as const
 })
 
+/** The prefix sums over `span` by item, or by item and line. */
+export const cumulativeTable = (span: "month" | "year", byLine: boolean): string =>
+  PG_CUMULATIVES.find((c) => c.span === span && c.dims.includes("line_code") === byLine)!.table
+
 export const createCumulativeStatements = (c: PgCumulative): ReadonlyArray<string> => [
   `CREATE TABLE ${c.table} (
 ${c.dims.map((d) => `  ${d} text COLLATE "C" NOT NULL,\n`).join("")}  ${c.column} date NOT NULL,

@@ -5,13 +5,17 @@
  * day. The statements below take their records from `src`: a trigger's transition table, or the base table for
  * the backfill, so one text serves both.
  */
-import { type Grain, ROLLUP_SETS, type RollupSet } from "../../domain/RollupSets.js"
+import { type Dimension, type Grain, ROLLUP_SETS, type RollupSet } from "../../domain/RollupSets.js"
 
 export type { Dimension, Grain } from "../../domain/RollupSets.js"
 export type PgRollup = RollupSet
 
 /** The same rollups as the SQLite backend's (src/domain/RollupSets.ts). */
 export const PG_ROLLUPS: ReadonlyArray<PgRollup> = ROLLUP_SETS
+
+/** The rollup of `grain` grouped by exactly `dims`. */
+export const rollupTable = (grain: Grain, dims: ReadonlySet<Dimension>): string =>
+  PG_ROLLUPS.find((r) => r.grain === grain && r.dims.length === dims.size && r.dims.every((d) => dims.has(d)))!.table
 
 const periodOf = (grain: Grain, date: string) => (grain === "day" ? date : `date_trunc('month', ${date})::date`)
 

@@ -1,10 +1,7 @@
 import type { DateWindow } from "../../../domain/DateWindow.js"
 import { type IsoDate, addDays, firstDayOfMonth, monthOf } from "../../../domain/IsoDate.js"
-import { PG_CUMULATIVES } from "../PgCumulative.js"
+import { cumulativeTable } from "../PgCumulative.js"
 import type { PgStatement } from "./PgStatement.js"
-
-const cumulativeTable = (span: "month" | "year", byLine: boolean): string =>
-  PG_CUMULATIVES.find((c) => c.span === span && c.dims.includes("line_code") === byLine)!.table
 
 /** The first day of the month before `d`'s, or null in January (a year-to-date starts afresh each year). */
 const monthBefore = (d: IsoDate): IsoDate | null =>

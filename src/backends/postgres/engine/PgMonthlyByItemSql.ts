@@ -8,8 +8,8 @@ import {
   monthOf,
   nextMonthStart
 } from "../../../domain/IsoDate.js"
-import { PG_CUMULATIVES } from "../PgCumulative.js"
-import { PG_ROLLUPS } from "../PgRollups.js"
+import { cumulativeTable } from "../PgCumulative.js"
+import { type Dimension, rollupTable } from "../PgRollups.js"
 import type { PgStatement } from "./PgStatement.js"
 
 /** Where a window's rows come from: each is already one row per (month, item) of the answer. */
@@ -49,9 +49,9 @@ const monthlyParts = (w: DateWindow): MonthlyParts => {
  */
 export const pgMonthlyByItemSql = (w: DateWindow, item: string | undefined, line: string | undefined): PgStatement => {
   const byLine = line !== undefined && line !== ""
-  const dims = byLine ? ["item_code", "line_code"] : ["item_code"]
-  const month = PG_ROLLUPS.find((r) => r.grain === "month" && r.dims.join() === dims.join())!.table
-  const mtd = PG_CUMULATIVES.find((c) => c.span === "month" && c.dims.join() === dims.join())!.table
+  const dims: ReadonlyArray<Dimension> = byLine ? ["item_code", "line_code"] : ["item_code"]
+  const month = rollupTable("month", new Set(dims))
+  const mtd = cumulativeTable("month", byLine)
   const p = monthlyParts(w)
   const params: Array<string | null> = [
     p.head?.month ?? null,

@@ -2,16 +2,13 @@ import type { DateWindow } from "../../../domain/DateWindow.js"
 import { addDays, firstDayOfMonth } from "../../../domain/IsoDate.js"
 import type { SummaryQuery } from "../../../query/Query.js"
 import { splitWindow } from "../../../domain/WindowSplit.js"
-import { type Dimension, type Grain, PG_ROLLUPS } from "../PgRollups.js"
+import { type Dimension, rollupTable } from "../PgRollups.js"
 import { pgByItemSql } from "./PgByItemSql.js"
 import { pgMonthlyByItemSql } from "./PgMonthlyByItemSql.js"
 
 import type { PgStatement } from "./PgStatement.js"
 
 const DIMENSIONS: ReadonlyArray<Dimension> = ["item_code", "line_code"]
-
-const rollupTable = (grain: Grain, dims: ReadonlySet<Dimension>): string =>
-  PG_ROLLUPS.find((r) => r.grain === grain && r.dims.length === dims.size && r.dims.every((d) => dims.has(d)))!.table
 
 interface Plan {
   readonly group: Dimension | undefined
