@@ -6,6 +6,7 @@ import {
   type LotPlan,
   lotPlanOf,
   lotProbeSql,
+  newestMayHold,
   recordTextsSql
 } from "../../src/backends/sqlite/engine/optimized/RecordsSql.js"
 import { keysetPageIds } from "./keysetPages.js"
@@ -95,5 +96,7 @@ describe("a lot prefix read through either plan", () => {
     expect(lotPlanOf([5_000, 2_000], 100)).toBe("lot")
     expect(lotPlanOf([5_000, 2_001], 100)).toBe("date")
     expect(lotPlanOf(undefined, 100)).toBe("lot")
+    // The newest records are tried for pages, not for an export's 5,000-row chunks.
+    expect([newestMayHold(1_000), newestMayHold(2_000), newestMayHold(5_000)]).toEqual([true, true, false])
   })
 })

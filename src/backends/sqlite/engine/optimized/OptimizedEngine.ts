@@ -26,6 +26,7 @@ import {
   itemsSql,
   lotPlanOf,
   lotProbeSql,
+  newestMayHold,
   recordTextsSql
 } from "./RecordsSql.js"
 import { type RunStatement, readSummary } from "./SummaryReads.js"
@@ -80,7 +81,7 @@ export const make = Effect.gen(function* () {
 
   /**
    * One file's part of a page: its statement's rows as text. A lot prefix alone is read from the window's newest
-   * records first; when they do not hold the part, a probe of the lot+date index chooses how to read it.
+   * records first (when they can hold the part); when they do not, a probe of the lot+date index chooses how.
    */
   const readPart = (
     part: RoutedPart,
@@ -93,12 +94,12 @@ export const make = Effect.gen(function* () {
     const read = (plan?: LotPlan) =>
       run(part.file, { ...recordTextsSql(part.window, q.filters, after, limit, format, part.file, plan), output })
     if (!choosesLotPlan(q.filters)) return read()
+    const probed = Effect.flatMap(run(part.file, lotProbeSql(part.window, q.filters.lot_prefix!, after)), (probe) =>
+      read(lotPlanOf(probe.rows[0], limit))
+    )
+    if (!newestMayHold(limit)) return probed
     return Effect.flatMap(read("newest"), (newest) =>
-      Number(newest.rows[0]?.[0] ?? 0) >= limit
-        ? Effect.succeed(newest)
-        : Effect.flatMap(run(part.file, lotProbeSql(part.window, q.filters.lot_prefix!, after)), (probe) =>
-            read(lotPlanOf(probe.rows[0], limit))
-          )
+      Number(newest.rows[0]?.[0] ?? 0) >= limit ? Effect.succeed(newest) : probed
     )
   }
 

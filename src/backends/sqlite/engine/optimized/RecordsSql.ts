@@ -123,6 +123,9 @@ export const choosesLotPlan = (filters: RecordFilters): boolean =>
   filters.q === undefined
 
 const NEWEST_RECORDS = 2_000
+
+/** Whether the window's newest records can hold `limit` rows: not for an export's chunks (5,000 by default). */
+export const newestMayHold = (limit: number): boolean => limit <= NEWEST_RECORDS
 /** Entries of the lot+date index the probe reads at most (~0.1 µs each). */
 const LOT_PROBE_ENTRIES = 20_000
 
