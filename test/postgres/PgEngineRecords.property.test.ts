@@ -18,7 +18,7 @@ import { ItemsQuery, LinesQuery, type Query, RecordsQuery } from "../../src/quer
 import { QueryEngine } from "../../src/query/QueryEngine.js"
 import type { ExportChunk, RecordsPage } from "../../src/query/QueryResults.js"
 import { silently } from "../support/fixtures.js"
-import { maybe, nameFragmentArb } from "../query/summaryArbs.js"
+import { nameFragmentArb, recordsQueryArb } from "../query/summaryArbs.js"
 import { importFiles } from "./PgKit.js"
 import { TestDatabase, testPgLayer } from "../support/PgCluster.js"
 import {
@@ -120,16 +120,14 @@ const qArb = fc.oneof(
 )
 const limitArb = fc.integer({ min: 1, max: 40 })
 
-const recordsArb = fc
-  .record({
-    window: windowArb,
-    item_code: maybe(itemArb),
-    line_code: maybe(lineArb),
-    lot_prefix: maybe(lotArb),
-    q: maybe(qArb),
-    limit: limitArb
-  })
-  .map(({ window, limit, ...filters }) => new RecordsQuery({ window, filters, limit, after: undefined }))
+const recordsArb = recordsQueryArb({
+  window: windowArb,
+  item: itemArb,
+  line: lineArb,
+  lot: lotArb,
+  q: qArb,
+  limit: limitArb
+})
 
 const queryArb: fc.Arbitrary<Query> = fc.oneof(
   recordsArb,

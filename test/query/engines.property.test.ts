@@ -25,7 +25,7 @@ import {
   fixtureTargets,
   makeEngineFixture
 } from "./engineFixture.js"
-import { maybe, nameFragmentArb, summaryQueryArbs } from "./summaryArbs.js"
+import { maybe, nameFragmentArb, recordsQueryArb, summaryQueryArbs } from "./summaryArbs.js"
 
 const fixture = makeEngineFixture("engines-property")
 /** The same kind of data split mid-month: the files' parts of a window then share a month. */
@@ -86,16 +86,7 @@ const qArb = fc.oneof(
 const limitArb = fc.integer({ min: 1, max: 40 })
 
 const queryArb: fc.Arbitrary<Query> = fc.oneof(
-  fc
-    .record({
-      window: windowArb,
-      item_code: maybe(itemArb),
-      line_code: maybe(lineArb),
-      lot_prefix: maybe(lotArb),
-      q: maybe(qArb),
-      limit: limitArb
-    })
-    .map(({ window, limit, ...filters }) => new RecordsQuery({ window, filters, limit, after: undefined })),
+  recordsQueryArb({ window: windowArb, item: itemArb, line: lineArb, lot: lotArb, q: qArb, limit: limitArb }),
   fc.record({ q: qArb, limit: fc.integer({ min: 1, max: 20 }) }).map((a) => new ItemsQuery(a)),
   fc.constant(new LinesQuery()),
   ...summaryQueryArbs({ window: windowArb, item: itemArb, line: lineArb, limit: limitArb })

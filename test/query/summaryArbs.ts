@@ -1,6 +1,7 @@
 import { FastCheck as fc } from "effect"
 import type { DateWindow } from "../../src/domain/DateWindow.js"
 import {
+  RecordsQuery,
   SummaryByItemQuery,
   SummaryByLineQuery,
   SummaryDailyQuery,
@@ -43,3 +44,23 @@ export const summaryQueryArbs = (arbs: {
     .record({ window: arbs.window, item_code: maybe(arbs.item), line_code: maybe(arbs.line) })
     .map((a) => new SummaryMonthlyByItemQuery(a))
 ]
+
+/** A first `/records` page with each filter maybe absent. */
+export const recordsQueryArb = (arbs: {
+  readonly window: fc.Arbitrary<DateWindow>
+  readonly item: fc.Arbitrary<string>
+  readonly line: fc.Arbitrary<string>
+  readonly lot: fc.Arbitrary<string>
+  readonly q: fc.Arbitrary<string>
+  readonly limit: fc.Arbitrary<number>
+}): fc.Arbitrary<RecordsQuery> =>
+  fc
+    .record({
+      window: arbs.window,
+      item_code: maybe(arbs.item),
+      line_code: maybe(arbs.line),
+      lot_prefix: maybe(arbs.lot),
+      q: maybe(arbs.q),
+      limit: arbs.limit
+    })
+    .map(({ window, limit, ...filters }) => new RecordsQuery({ window, filters, limit, after: undefined }))
