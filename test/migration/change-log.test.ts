@@ -37,39 +37,45 @@ const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ _tag: fc.constant("delete" as const), pick: fc.nat() })
 )
 
-/** Applies `change` and returns the dates it touched, read from the records it affects before and after. */
-const apply = (db: Database.Database, change: Change): ReadonlyArray<string> => {
+/** A record's place in the change log: its date, item and line (`change_scope`'s key). */
+interface Scope {
+  readonly production_date: string
+  readonly item_code: string
+  readonly line_code: string
+}
+
+const scopeKey = (s: Scope) => `${s.production_date}|${s.item_code}|${s.line_code}`
+
+/** Applies `change` and returns the scopes it touched, read from the records it affects before and after. */
+const apply = (db: Database.Database, change: Change): ReadonlyArray<Scope> => {
   if (change._tag === "insert") {
     insertRecords(db, [change.record])
-    return [change.record.production_date]
+    return [change.record]
   }
   const { n } = db.prepare(`SELECT count(*) AS n FROM production_records`).get() as { n: number }
   if (n === 0) return []
-  const { id, production_date: before } = db
-    .prepare(`SELECT id, production_date FROM production_records ORDER BY id LIMIT 1 OFFSET ?`)
-    .get(change.pick % n) as { id: number; production_date: string }
+  const picked = db
+    .prepare(`SELECT id, production_date, item_code, line_code FROM production_records ORDER BY id LIMIT 1 OFFSET ?`)
+    .get(change.pick % n) as Scope & { id: number }
+  const { id } = picked
   switch (change._tag) {
     case "move":
       db.prepare(`UPDATE production_records SET production_date = ? WHERE id = ?`).run(DATES[change.date], id)
-      return [before, DATES[change.date]!]
+      return [picked, { ...picked, production_date: DATES[change.date]! }]
     case "quantity":
       db.prepare(`UPDATE production_records SET good_quantity = ? WHERE id = ?`).run(change.good, id)
-      return [before]
+      return [picked]
     case "rename": {
-      // Every record of the item: a multi-row update touches each record's date.
-      const { item_code } = db.prepare(`SELECT item_code FROM production_records WHERE id = ?`).get(id) as {
-        item_code: string
-      }
-      const dates = db
-        .prepare(`SELECT DISTINCT production_date FROM production_records WHERE item_code = ?`)
-        .pluck()
-        .all(item_code) as Array<string>
-      db.prepare(`UPDATE production_records SET item_name = ? WHERE item_code = ?`).run(change.name, item_code)
-      return dates
+      // Every record of the item: a multi-row update touches each record's scope.
+      const scopes = db
+        .prepare(`SELECT DISTINCT production_date, item_code, line_code FROM production_records WHERE item_code = ?`)
+        .all(picked.item_code) as Array<Scope>
+      db.prepare(`UPDATE production_records SET item_name = ? WHERE item_code = ?`).run(change.name, picked.item_code)
+      return scopes
     }
     case "delete":
       db.prepare(`DELETE FROM production_records WHERE id = ?`).run(id)
-      return [before]
+      return [picked]
   }
 }
 
@@ -79,7 +85,23 @@ const maxSeq = (db: Database.Database) =>
 const touchedSince = (db: Database.Database, seq: number) =>
   new Set(db.prepare(`SELECT production_date FROM change_log WHERE seq > ?`).pluck().all(seq) as Array<string>)
 
-describe("change_log", () => {
+const scopesSince = (db: Database.Database, seq: number) =>
+  new Set((db.prepare(`SELECT * FROM change_scope WHERE seq > ?`).all(seq) as Array<Scope>).map(scopeKey))
+
+const versions = (db: Database.Database) =>
+  Object.fromEntries(
+    (db.prepare(`SELECT dimension, version FROM dimension_versions`).raw().all() as Array<[string, number]>).map(
+      ([dimension, version]) => [dimension, version]
+    )
+  ) as { items: number; lines: number }
+
+const pairs = (db: Database.Database) =>
+  db.prepare(`SELECT DISTINCT item_code || '|' || item_name FROM production_records ORDER BY 1`).pluck().all()
+
+const lineCodes = (db: Database.Database) =>
+  db.prepare(`SELECT DISTINCT line_code FROM production_records ORDER BY 1`).pluck().all()
+
+describe("change_log and change_scope", () => {
   let dir = ""
   let template = ""
   let run = 0
@@ -135,15 +157,23 @@ describe("change_log", () => {
   })
 
   it.prop(
-    "after each commit, the dates with seq above the previous max are exactly the dates it touched",
+    "after each commit, the dates and scopes with seq above the previous max are exactly those it touched, and " +
+      "a dimension whose codes or pairs changed has moved its version",
     { commits: fc.array(fc.array(changeArbitrary, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }) },
     ({ commits }) => {
       const db = freshFile()
       try {
         for (const changes of commits) {
           const seq = maxSeq(db)
+          const before = { versions: versions(db), pairs: pairs(db), lines: lineCodes(db) }
           const touched = db.transaction(() => changes.flatMap((c) => apply(db, c)))()
-          expect(touchedSince(db, seq)).toEqual(new Set(touched))
+          expect(touchedSince(db, seq)).toEqual(new Set(touched.map((s) => s.production_date)))
+          expect(scopesSince(db, seq)).toEqual(new Set(touched.map(scopeKey)))
+          const after = versions(db)
+          if (JSON.stringify(pairs(db)) !== JSON.stringify(before.pairs))
+            expect(after.items).toBeGreaterThan(before.versions.items)
+          if (JSON.stringify(lineCodes(db)) !== JSON.stringify(before.lines))
+            expect(after.lines).toBeGreaterThan(before.versions.lines)
         }
       } finally {
         db.close()
@@ -151,4 +181,42 @@ describe("change_log", () => {
     },
     { fastCheck: { numRuns: 60 } }
   )
+
+  it("a record of a known item and line moves neither dimension's version; a new item, or a line's last record gone, moves its own", () => {
+    const db = freshFile()
+    try {
+      const [known] = db.prepare(`SELECT * FROM production_records LIMIT 1`).all() as Array<
+        RecordInput & { id: number }
+      >
+      const { id: _, ...record } = known!
+      const start = versions(db)
+      insertRecords(db, [{ ...record, lot_number: "KNOWN-1" }])
+      expect(versions(db)).toEqual(start)
+      insertRecords(db, [{ ...record, item_code: "NEW-ITEM", lot_number: "NEW-1" }])
+      expect(versions(db)).toEqual({ items: start.items + 1, lines: start.lines })
+      insertRecords(db, [{ ...record, line_code: "L-NEW", lot_number: "NEW-2" }])
+      expect(versions(db)).toEqual({ items: start.items + 1, lines: start.lines + 1 })
+      db.prepare(`DELETE FROM production_records WHERE line_code = 'L-NEW'`).run()
+      expect(versions(db)).toEqual({ items: start.items + 1, lines: start.lines + 2 })
+    } finally {
+      db.close()
+    }
+  })
+
+  it("a replaced record (INSERT OR REPLACE) leaves its scope in the log, as a deleted one does", () => {
+    const db = freshFile()
+    try {
+      const old = db.prepare(`SELECT * FROM production_records LIMIT 1`).get() as RecordInput & { id: number }
+      const seq = maxSeq(db)
+      db.prepare(
+        `INSERT OR REPLACE INTO production_records (id, production_date, item_code, item_name, lot_number, line_code,
+        good_quantity, defect_quantity) VALUES (?, '2026-03-31', 'ITM-R', 'Replacement', 'R-1', 'L-R', 1, 0)`
+      ).run(old.id)
+      expect(scopesSince(db, seq)).toEqual(
+        new Set([scopeKey(old), scopeKey({ production_date: "2026-03-31", item_code: "ITM-R", line_code: "L-R" })])
+      )
+    } finally {
+      db.close()
+    }
+  })
 })

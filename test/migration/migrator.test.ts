@@ -279,6 +279,38 @@ describe("migrateFile", () => {
     })
   )
 
+  it.scoped(
+    "upgrades a v13 file: its loaders' commits log their items and lines from then on, totals still exact",
+    () =>
+      Effect.gen(function* () {
+        const { file, fresh } = yield* upgradeCase(14, 13)
+        const [report] = yield* migrate(file)
+        yield* migrate(fresh)
+
+        expect(report).toMatchObject({ status: "migrated", applied: stepsAfter(13), integrity: "ok" })
+        withDb(file, (db) => {
+          expect(db.prepare(`SELECT count(*) FROM change_scope`).pluck().get()).toBe(0)
+          const seq = db.prepare(`SELECT coalesce(max(seq), 0) FROM change_log`).pluck().get() as number
+          db.prepare(`UPDATE production_records SET line_code = 'L-MOVED' WHERE id = 7`).run()
+          db.prepare(
+            `REPLACE INTO production_records SELECT 8, production_date, 'ITM-NEW', item_name, lot_number,
+          line_code, good_quantity, defect_quantity FROM production_records WHERE id = 8`
+          ).run()
+          const scopes = db
+            .prepare(`SELECT item_code, line_code FROM change_scope WHERE seq > ? ORDER BY 1, 2`)
+            .raw()
+            .all(seq) as Array<[string, string]>
+          const [r7, r8] = [7, 8].map(
+            (id) => db.prepare(`SELECT item_code FROM production_records WHERE id = ?`).pluck().get(id) as string
+          )
+          expect(scopes.filter(([, line]) => line === "L-MOVED").map(([item]) => item)).toEqual([r7])
+          expect(scopes.some(([item]) => item === r8)).toBe(true)
+          expect(actualDerived(db)).toEqual(expectedDerived(db))
+        })
+        yield* endsAsFreshAndStays(file, fresh)
+      })
+  )
+
   it.scoped("completes a migration interrupted in the middle of the rollups backfill", () =>
     Effect.gen(function* () {
       const file = path.join(yield* tempDir(), "live.db")

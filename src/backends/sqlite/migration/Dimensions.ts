@@ -1,7 +1,7 @@
 /**
  * Small derived tables besides the rollups: the items dimension (distinct code/name pairs with a trigram index
- * for `q`), the lines list, and the change log (which production dates each commit touched). Each is kept exact
- * by triggers on `production_records`, so any writer, even the sqlite3 shell, keeps them right.
+ * for `q`), the lines list, and the change log (which production dates, items and lines each commit touched).
+ * Each is kept exact by triggers on `production_records`, so any writer, even the sqlite3 shell, keeps them right.
  */
 
 export const ITEMS_DDL: ReadonlyArray<string> = [
@@ -61,3 +61,39 @@ export const touchDate = (ref: "OLD" | "NEW"): string =>
   `INSERT INTO change_log (production_date, seq)
   VALUES (${ref}.production_date, (SELECT coalesce(max(seq), 0) + 1 FROM change_log))
   ON CONFLICT (production_date) DO UPDATE SET seq = excluded.seq`
+
+/**
+ * The change log's scopes (v14): each (date, item, line) of a record a commit wrote or removed, stamped with the
+ * seq its date got, and the dimensions' versions, which move only when a code/name pair or a line code appears or
+ * disappears. A reader then keeps answers filtered to other items or lines, and `/items` and `/lines`, through
+ * commits that touch none of them. At most one row per (date, item, line): no larger than the day rollup by item
+ * and line.
+ */
+export const CHANGE_SCOPE_DDL: ReadonlyArray<string> = [
+  `CREATE TABLE IF NOT EXISTS change_scope (
+  production_date TEXT NOT NULL,
+  item_code TEXT NOT NULL,
+  line_code TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (production_date, item_code, line_code)
+) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS change_scope_seq ON change_scope (seq)`,
+  `CREATE TABLE IF NOT EXISTS dimension_versions (dimension TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID`,
+  `INSERT OR IGNORE INTO dimension_versions (dimension, version) VALUES ('items', 0), ('lines', 0)`,
+  ...(["items", "lines"] as const).flatMap((dimension) =>
+    (["INSERT", "DELETE"] as const).map(
+      (
+        event
+      ) => `CREATE TRIGGER IF NOT EXISTS ${dimension}_version_${event.toLowerCase()} AFTER ${event} ON ${dimension} BEGIN
+  UPDATE dimension_versions SET version = version + 1 WHERE dimension = '${dimension}';
+END`
+    )
+  )
+]
+
+/** Runs after `touchDate(ref)`: the scope takes the seq its date just got. */
+export const touchScope = (ref: "OLD" | "NEW"): string =>
+  `INSERT INTO change_scope (production_date, item_code, line_code, seq)
+  VALUES (${ref}.production_date, ${ref}.item_code, ${ref}.line_code,
+    (SELECT seq FROM change_log WHERE production_date = ${ref}.production_date))
+  ON CONFLICT (production_date, item_code, line_code) DO UPDATE SET seq = excluded.seq`

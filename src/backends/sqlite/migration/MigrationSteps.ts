@@ -1,14 +1,16 @@
 import {
   CHANGE_LOG_DDL,
+  CHANGE_SCOPE_DDL,
   ITEMS_DDL,
   LINES_DDL,
   addToDimensions,
   dimensionBackfill,
   removeFromDimensions,
-  touchDate
+  touchDate,
+  touchScope
 } from "./Dimensions.js"
 import { addToCumItem, backfillCumItemStatements, createCumItemStatements, removeFromCumItem } from "./DenseTotals.js"
-import { replacedRecordsStatements } from "./ReplacedRecords.js"
+import { REPLACED_TABLE, removeReplacedTrigger, replacedRecordsStatements } from "./ReplacedRecords.js"
 import {
   ROLLUPS,
   addRecordStatements,
@@ -78,6 +80,8 @@ const removeFromRollups = [...ROLLUPS.flatMap((r) => removeRecordStatements(r, t
 
 /** What every delete trigger of the latest schema runs for OLD: change log, dimensions, rollups. */
 const removeRecord = [touchDate("OLD"), ...removeFromDimensions, ...removeFromRollups]
+/** From v14 on, the change log records each touched record's item and line too. */
+const touchRecord = (ref: "OLD" | "NEW") => [touchDate(ref), touchScope(ref)]
 
 export const MIGRATION_STEPS: ReadonlyArray<MigrationStep> = [
   {
@@ -244,6 +248,25 @@ export const MIGRATION_STEPS: ReadonlyArray<MigrationStep> = [
         "ANALYZE production_records"
       ],
       holdsLockLong: true
+    }
+  },
+  {
+    version: 14,
+    name: "change_scope",
+    description: "change tracking by item and line too: a commit leaves answers filtered to other items and lines",
+    action: {
+      _tag: "Atomic",
+      // The scope is written by the very triggers that stamp its date, right after them, so that it always carries
+      // the seq its date got whatever order SQLite fires triggers in. Both tables start empty: a reader takes
+      // scopes only from commits after it found them (FileWatch).
+      statements: [
+        ...CHANGE_SCOPE_DDL,
+        ...TRIGGER_EVENTS.map((e) => `DROP TRIGGER IF EXISTS track_changes_${e}`),
+        ...maintainedBy("track_changes", touchRecord("NEW"), touchRecord("OLD")),
+        `DROP TRIGGER IF EXISTS ${REPLACED_TABLE}_remove`,
+        removeReplacedTrigger([...touchRecord("OLD"), ...removeFromDimensions, ...removeFromRollups])
+      ],
+      holdsLockLong: false
     }
   }
 ]

@@ -48,6 +48,12 @@ const stash = [
 
 const removeReplaced = [`UPDATE ${T} SET removed = 1 WHERE id = NEW.id`, `DELETE FROM ${T} WHERE id = NEW.id`]
 
+/** The trigger that removes a replaced row (its copy, as OLD) from the derived tables with `removeRecord`. */
+export const removeReplacedTrigger = (removeRecord: ReadonlyArray<string>): string =>
+  `CREATE TRIGGER IF NOT EXISTS ${T}_remove AFTER UPDATE OF removed ON ${T} WHEN NEW.removed = 1 BEGIN
+${body(removeRecord)}
+END`
+
 /**
  * The table and triggers; `removeRecord`: the statements the delete triggers of `production_records` run for
  * OLD (every derived table's), run here with OLD = the replaced row.
@@ -59,9 +65,7 @@ export const replacedRecordsStatements = (removeRecord: ReadonlyArray<string>): 
   ${RECORD_COLUMNS.filter((c) => c !== "id").join(",\n  ")},
   removed INTEGER NOT NULL DEFAULT 0
 )`,
-  `CREATE TRIGGER IF NOT EXISTS ${T}_remove AFTER UPDATE OF removed ON ${T} WHEN NEW.removed = 1 BEGIN
-${body(removeRecord)}
-END`,
+  removeReplacedTrigger(removeRecord),
   onRecords(`${T}_stash_insert`, "BEFORE INSERT", MAY_REPLACE, stash),
   onRecords(`${T}_stash_update`, "BEFORE UPDATE", MOVES_ID, stash),
   onRecords(`${T}_apply_insert`, "AFTER INSERT", REPLACED, removeReplaced),
