@@ -6,6 +6,7 @@ import type { DateWindow } from "../domain/DateWindow.js"
 import { DB_FILES, type DbFile } from "../domain/DbFile.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import type { AnswerKey } from "./AnswerKey.js"
+import type { AnswerScope } from "./AnswerScope.js"
 
 /** How a response was served: fresh from the cache, stale while a refresh runs, or computed for it. */
 export type Outcome = "HIT" | "STALE" | "MISS"
@@ -18,12 +19,18 @@ export interface EntryMeta {
   readonly window: DateWindow | undefined
   /** The files it reads (routed by the window: both when it crosses the cutover). */
   readonly files: ReadonlyArray<DbFile>
+  /** Which records of its window it is made of; undefined: all of them (with no window: anything). */
+  readonly scope?: AnswerScope | undefined
 }
 
-/** The meta of an answer over `window` (undefined = every date, read from both files), routed at `cutover`. */
-export const metaOf = (window: DateWindow | undefined, cutover: IsoDate): EntryMeta => ({
+/**
+ * The meta of an answer over `window` (undefined = every date, read from both files), routed at `cutover`, made
+ * of the records `scope` says.
+ */
+export const metaOf = (window: DateWindow | undefined, cutover: IsoDate, scope?: AnswerScope): EntryMeta => ({
   window,
-  files: window === undefined ? DB_FILES : routeWindow(window, cutover).map((part) => part.file)
+  files: window === undefined ? DB_FILES : routeWindow(window, cutover).map((part) => part.file),
+  scope
 })
 
 /** What a computation hands the cache: the JSON body as UTF-8, its row count and the database time it took. */
@@ -57,8 +64,7 @@ export class CacheEntry {
     /** The JSON body as UTF-8, serialized once: what is sent, hashed and compressed. */
     readonly bytes: Uint8Array,
     readonly etag: string,
-    readonly window: DateWindow | undefined,
-    readonly files: ReadonlyArray<DbFile>,
+    readonly meta: EntryMeta,
     /** Clock millis when the computation started: its reads saw every commit made before. */
     readonly startedAt: number,
     /** Clock millis when the computation finished. */
@@ -80,18 +86,15 @@ export class CacheEntry {
   ): CacheEntry {
     const { body, dbMs, rows } = computed
     const { startedAt, computedAt } = timing
-    return new CacheEntry(
-      key,
-      body,
-      etagOf(body),
-      meta.window,
-      meta.files,
-      startedAt,
-      computedAt,
-      dbMs,
-      rows,
-      onEncoded
-    )
+    return new CacheEntry(key, body, etagOf(body), meta, startedAt, computedAt, dbMs, rows, onEncoded)
+  }
+
+  get window(): DateWindow | undefined {
+    return this.meta.window
+  }
+
+  get files(): ReadonlyArray<DbFile> {
+    return this.meta.files
   }
 
   /** Bytes held: the body and every compressed form kept so far. */

@@ -6,7 +6,7 @@ import { ResponseCache } from "./ResponseCache.js"
 /** Invalidates what `change` made stale in the response cache. */
 export const invalidateFor = (cache: ResponseCache, change: DataChange): Effect.Effect<unknown> =>
   DataChange.$match(change, {
-    Dates: ({ dates, file, unchangedUntil }) => cache.invalidateDates(file, dates, unchangedUntil),
+    Dates: ({ dates, file, touched, unchangedUntil }) => cache.invalidateDates(file, dates, unchangedUntil, touched),
     Replaced: ({ file, settleMillis }) => cache.invalidateFile(file, settleMillis),
     Everything: ({ reason }) =>
       Effect.zipRight(

@@ -2,7 +2,7 @@ import { type Effect, Equal } from "effect"
 import type { DbFile } from "../domain/DbFile.js"
 import { AnswerKey } from "./AnswerKey.js"
 import type { Computed, EntryMeta } from "./CacheEntry.js"
-import { touches } from "./RangeIndex.js"
+import { type TouchedScopes, changeReaches } from "./AnswerScope.js"
 
 /** One computation of an answer in progress: a miss's lookup or a background refresh. */
 export interface Computation {
@@ -60,13 +60,18 @@ export class Computations {
   }
 
   /**
-   * A commit after `unchangedUntil` touched `sortedDates` of `file`: the computations reading them are marked,
-   * valid as of the later of their start and `unchangedUntil`, and detached.
+   * A commit after `unchangedUntil` touched `sortedDates` of `file` (and `touched`, when known): the computations
+   * reading them are marked, valid as of the later of their start and `unchangedUntil`, and detached.
    */
-  invalidateDates(file: DbFile, sortedDates: ReadonlyArray<string>, unchangedUntil: number): void {
+  invalidateDates(
+    file: DbFile,
+    sortedDates: ReadonlyArray<string>,
+    unchangedUntil: number,
+    touched: TouchedScopes | undefined
+  ): void {
     for (const computation of this.#running.values()) {
       const { meta } = computation.key
-      if (!meta.files.includes(file) || !touches(meta.window, sortedDates)) continue
+      if (!meta.files.includes(file) || !changeReaches(sortedDates, touched, meta.window, meta.scope)) continue
       computation.validAsOf ??= Math.max(computation.startedAt, unchangedUntil)
       this.#detach(computation.key)
     }

@@ -1,6 +1,7 @@
 import type { DbFile } from "../domain/DbFile.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import type { CacheEntry } from "./CacheEntry.js"
+import { type TouchedScopes, changeReaches } from "./AnswerScope.js"
 import { RangeIndex } from "./RangeIndex.js"
 import { UrlIndex } from "./UrlIndex.js"
 
@@ -116,11 +117,17 @@ export class EntryStore {
    * `sortedDates`: the entries of `file` whose window holds one of them become invalidated, valid as of the later
    * of their start and `unchangedUntil` (their data equals the database as of then). Returns how many.
    */
-  invalidateDates(file: DbFile, sortedDates: ReadonlyArray<string>, unchangedUntil: number): number {
+  invalidateDates(
+    file: DbFile,
+    sortedDates: ReadonlyArray<string>,
+    unchangedUntil: number,
+    touched: TouchedScopes | undefined
+  ): number {
     let n = 0
     for (const key of this.#indexes[file].matching(sortedDates)) {
       const entry = this.entries.get(key)!
-      if (entry.validAsOf !== undefined) continue
+      if (entry.validAsOf !== undefined || !changeReaches(sortedDates, touched, entry.window, entry.meta.scope))
+        continue
       entry.validAsOf = Math.max(entry.startedAt, unchangedUntil)
       n++
     }

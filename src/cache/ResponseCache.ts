@@ -3,6 +3,8 @@ import type { DbFile } from "../domain/DbFile.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import type { AnswerKey } from "./AnswerKey.js"
 import { CacheConfig } from "./CacheConfig.js"
+import type { Touched } from "../changes/Touched.js"
+import { TouchedScopes } from "./AnswerScope.js"
 import { CacheEntry, type Computed, type EntryMeta, type Outcome } from "./CacheEntry.js"
 import { type Computation, Computations } from "./Computations.js"
 import { type CacheStats, EntryStore } from "./EntryStore.js"
@@ -236,14 +238,22 @@ export class ResponseCache extends Effect.Service<ResponseCache>()("ResponseCach
         mirror.rememberUrl(url, key, validDay),
       /**
        * Invalidates the answers of `file` whose window holds one of `dates`, touched by commits made after
-       * `unchangedUntil` (clock millis of the change detector's previous read of the file).
+       * `unchangedUntil` (clock millis of the change detector's previous read of the file). With `touched`, only
+       * those made of a touched record (their item and line filters), and `/items` and `/lines` only when a
+       * dimension changed.
        */
-      invalidateDates: (file: DbFile, dates: ReadonlyArray<string>, unchangedUntil: number): Effect.Effect<number> =>
+      invalidateDates: (
+        file: DbFile,
+        dates: ReadonlyArray<string>,
+        unchangedUntil: number,
+        touched?: Touched
+      ): Effect.Effect<number> =>
         Effect.sync(() => {
           if (dates.length === 0) return 0
           const sorted = [...new Set(dates)].sort()
-          computations.invalidateDates(file, sorted, unchangedUntil)
-          return mirror.invalidateDates(file, sorted, unchangedUntil)
+          const scopes = touched === undefined ? undefined : new TouchedScopes(sorted, touched)
+          computations.invalidateDates(file, sorted, unchangedUntil, scopes)
+          return mirror.invalidateDates(file, sorted, unchangedUntil, scopes)
         }),
       /** Drops every answer that read `file`; answers computed within `settleMillis` from now are not stored. */
       invalidateFile: (file: DbFile, settleMillis = 0): Effect.Effect<number> =>

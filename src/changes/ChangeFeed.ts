@@ -1,13 +1,19 @@
 import { Data, Effect } from "effect"
 import type { DbFile } from "../domain/DbFile.js"
+import type { Touched } from "./Touched.js"
 
 /** What a backend found changed in the data: what the cached answers of it must follow. */
 export type DataChange = Data.TaggedEnum<{
   /**
    * Commits touched `dates` of `file`'s records, after `unchangedUntil` (clock millis: SQLite's previous read of
-   * the file, PostgreSQL's start of LISTEN).
+   * the file, PostgreSQL's start of LISTEN); `touched`, when the backend knows, says which items and lines.
    */
-  Dates: { readonly file: DbFile; readonly dates: ReadonlyArray<string>; readonly unchangedUntil: number }
+  Dates: {
+    readonly file: DbFile
+    readonly dates: ReadonlyArray<string>
+    readonly unchangedUntil: number
+    readonly touched?: Touched | undefined
+  }
   /** `file` (or its partition) was replaced as a whole; reads may see the old one for `settleMillis` more. */
   Replaced: { readonly file: DbFile; readonly settleMillis: number }
   /** Any data may have changed, for `reason` (say, change notifications may have been missed). */

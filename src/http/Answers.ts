@@ -1,6 +1,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import { DbTargets } from "../config/DbTargets.js"
 import { type CacheEntry, type Computed, type Outcome, etagOf, metaOf } from "../cache/CacheEntry.js"
+import type { AnswerScope } from "../cache/AnswerScope.js"
 import { ResponseCache } from "../cache/ResponseCache.js"
 import { utcDateOf } from "../domain/IsoDate.js"
 import type { ReadError } from "../query/ReadErrors.js"
@@ -38,6 +39,23 @@ export interface QueryAnswer {
 export const queryKey = (query: Query): string => JSON.stringify(query)
 
 const windowOf = (query: Query) => ("window" in query ? query.window : undefined)
+
+/** Which records an answer is made of: its item and line filters, or the dimensions (`/items`, `/lines`). */
+export const scopeOf = (query: Query): AnswerScope => {
+  switch (query._tag) {
+    case "items":
+    case "lines":
+      return { _tag: "Dimensions" }
+    case "records":
+      return { _tag: "Records", item_code: query.filters.item_code, line_code: query.filters.line_code }
+    case "summary_by_item":
+      return { _tag: "Records", item_code: undefined, line_code: query.line_code }
+    case "summary_by_line":
+      return { _tag: "Records", item_code: query.item_code, line_code: undefined }
+    default:
+      return { _tag: "Records", item_code: query.item_code, line_code: query.line_code }
+  }
+}
 
 /** Asks the engine and serializes its result once: what a cache miss computes. */
 export const computeAnswer = (
@@ -106,7 +124,7 @@ export class Answers extends Context.Tag("Answers")<
         answer: (query) => {
           const key = queryKey(query)
           return Effect.map(
-            cache.get(key, metaOf(windowOf(query), cutover), computeAnswer(engine, query)),
+            cache.get(key, metaOf(windowOf(query), cutover, scopeOf(query)), computeAnswer(engine, query)),
             ({ entry, outcome }) => fromEntry(entry, outcome)
           )
         },

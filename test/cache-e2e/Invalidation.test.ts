@@ -42,7 +42,17 @@ const URLS = {
   everything: `/summary/monthly?from=2025-10-01&to=${LIVE_TO}`,
   // Both files, around the cutover: no commit below touches it until the live file is replaced.
   aroundCutover: daily("2025-12-20", "2026-01-10"),
-  lines: "/lines"
+  lines: "/lines",
+  // Filtered to the items and lines of the fixture (ITM-000…004, L00…02).
+  febItem1: `${daily("2026-02-01", "2026-02-28")}&item_code=ITM-001`,
+  febItem3: `${daily("2026-02-01", "2026-02-28")}&item_code=ITM-003`,
+  febByItemL2: "/summary/by-item?from=2026-02-01&to=2026-02-28&line_code=L02",
+  febByItemL0: "/summary/by-item?from=2026-02-01&to=2026-02-28&line_code=L00",
+  febItem1L2: "/summary/monthly?from=2026-02-01&to=2026-02-28&item_code=ITM-001&line_code=L02",
+  febItem1L0: "/summary/monthly?from=2026-02-01&to=2026-02-28&item_code=ITM-001&line_code=L00",
+  febRecordsItem1: `${records("2026-02-10", "2026-02-20")}&item_code=ITM-001`,
+  febRecordsItem3: `${records("2026-02-10", "2026-02-20")}&item_code=ITM-003`,
+  items: "/items?q=widget"
 } as const
 type Name = keyof typeof URLS
 
@@ -179,6 +189,36 @@ describe("granular invalidation, end to end", () => {
         const rows = recordRows(after.novRecords)
         expect(rows.find((r) => r.production_date === ARCHIVE_D)).toMatchObject({ source: "archive", id: 900_002 })
       })
+    )
+
+    it.effect(
+      "a commit of a known item and line refreshes the answers filtered to them, and not those filtered to others, " +
+        "nor /items and /lines",
+      () =>
+        Effect.gen(function* () {
+          const { port, files } = yield* CachedServer
+          const changed: Array<Name> = ["feb", "febItem1", "febByItemL2", "febItem1L2", "febRecordsItem1"]
+          const kept: Array<Name> = [
+            "febItem3",
+            "febByItemL0",
+            "febItem1L0",
+            "febRecordsItem3",
+            "lines",
+            "items",
+            "mar"
+          ]
+          const before = yield* primeAll(port, [...changed, ...kept])
+          commitInChild(
+            files.live,
+            `INSERT INTO production_records VALUES (900003, '2026-02-20', 'ITM-001', 'Widget 1', 'ZZ3', 'L02', 11, 2);`
+          )
+          yield* Effect.sleep(PAST_BOUND_MS)
+
+          const after = yield* expectRefreshed(port, before, changed, kept)
+          const [was, now] = [dayOf(before.febItem1, "2026-02-20"), dayOf(after.febItem1, "2026-02-20")!]
+          expect(now.record_count).toBe((was?.record_count ?? 0) + 1)
+          expect(recordRows(after.febRecordsItem1)[0]).toMatchObject({ id: 900_003, line_code: "L02" })
+        })
     )
 
     it.effect("a live file replaced on disk by another good file: every live answer is recomputed from it", () =>

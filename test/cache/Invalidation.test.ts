@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
 import { type EntryMeta, metaOf } from "../../src/cache/CacheEntry.js"
+import type { AnswerScope } from "../../src/cache/AnswerScope.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
+import type { TouchedRecord } from "../../src/changes/Touched.js"
 import type { DateWindow } from "../../src/domain/DateWindow.js"
 import type { DbFile } from "../../src/domain/DbFile.js"
 import { type IsoDate, addDays } from "../../src/domain/IsoDate.js"
@@ -41,6 +43,36 @@ const naive = (meta: EntryMeta, file: DbFile, dates: ReadonlyArray<string>) =>
   meta.files.includes(file) &&
   dates.some((d) => meta.window === undefined || (meta.window.from <= d && d <= meta.window.to))
 
+const ITEMS = ["A", "B", "C"] as const
+const LINES = ["L1", "L2"] as const
+
+const scopeArbitrary: fc.Arbitrary<AnswerScope> = fc.oneof(
+  fc.constant({ _tag: "Dimensions" } as const),
+  fc.record({
+    _tag: fc.constant("Records" as const),
+    item_code: fc.option(fc.constantFrom(...ITEMS), { nil: undefined }),
+    line_code: fc.option(fc.constantFrom(...LINES), { nil: undefined })
+  })
+)
+
+/**
+ * The plain rule with the touched records known: the entry read the file, one of the records lies in its window
+ * and, for /items and /lines, a dimension changed; otherwise that record matches its filters (no scope: any).
+ */
+const naiveScoped = (meta: EntryMeta, file: DbFile, records: ReadonlyArray<TouchedRecord>, dimensions: boolean) => {
+  if (!meta.files.includes(file)) return false
+  const inWindow = (r: TouchedRecord) =>
+    meta.window === undefined || (meta.window.from <= r.date && r.date <= meta.window.to)
+  if (meta.scope?._tag === "Dimensions") return dimensions && records.some(inWindow)
+  const { item_code, line_code } = meta.scope ?? {}
+  return records.some(
+    (r) =>
+      inWindow(r) &&
+      (item_code === undefined || r.item_code === item_code) &&
+      (line_code === undefined || r.line_code === line_code)
+  )
+}
+
 const answer = (key: string) => Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })
 
 describe("ResponseCache invalidation", () => {
@@ -65,6 +97,42 @@ describe("ResponseCache invalidation", () => {
         const again = yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)))
         const outcome = late ? "MISS" : "STALE"
         expect(again.map((r) => r.outcome)).toEqual(expected.map((touched) => (touched ? outcome : "HIT")))
+      }).pipe(Effect.provide(layer)),
+    { fastCheck: { numRuns: 200 } }
+  )
+
+  it.effect.prop(
+    "with the touched records known, it invalidates exactly the entries made of one of them (item and line " +
+      "filters) and, for /items and /lines, only when a dimension changed",
+    {
+      metas: fc.array(
+        fc.record({
+          window: windowArbitrary,
+          files: filesArbitrary,
+          scope: fc.option(scopeArbitrary, { nil: undefined })
+        }),
+        { minLength: 1, maxLength: 60 }
+      ),
+      file: fc.constantFrom<DbFile>("live", "archive"),
+      records: fc.array(
+        fc.record({
+          date: fc.nat(1200).map(date),
+          item_code: fc.constantFrom(...ITEMS),
+          line_code: fc.constantFrom(...LINES)
+        }),
+        { maxLength: 8 }
+      ),
+      dimensions: fc.boolean()
+    },
+    ({ metas, file, records, dimensions }) =>
+      Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        yield* Effect.forEach(metas, (meta, i) => cache.get(`k${i}`, meta, answer(`k${i}`)), { discard: true })
+        const dates = records.map((r) => r.date)
+        const invalidated = yield* cache.invalidateDates(file, dates, 0, { records, dimensions })
+        const expected = metas.map((meta) => naiveScoped(meta, file, records, dimensions))
+        expect(metas.map((_, i) => cache.peek(`k${i}`)?.validAsOf !== undefined)).toEqual(expected)
+        expect(invalidated).toBe(expected.filter(Boolean).length)
       }).pipe(Effect.provide(layer)),
     { fastCheck: { numRuns: 200 } }
   )

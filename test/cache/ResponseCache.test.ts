@@ -409,6 +409,33 @@ describe("ResponseCache: invalidated answers within the freshness bound", () => 
     }).pipe(Effect.provide(bounded))
   )
 
+  it.effect(
+    "with the touched records known, a computation of another item is neither marked nor detached; one of the " +
+      "touched item is",
+    () =>
+      Effect.gen(function* () {
+        const cache = yield* ResponseCache
+        const c = counted((n) => Effect.as(Effect.sleep("1 second"), body(n)))
+        const ofItem = (item_code: string): EntryMeta => ({
+          ...META,
+          scope: { _tag: "Records", item_code, line_code: undefined }
+        })
+        const a = yield* Effect.fork(cache.get("a", ofItem("A"), c.compute))
+        const b = yield* Effect.fork(cache.get("b", ofItem("B"), c.compute))
+        yield* settle
+        const touched = { records: [{ date: MARCH[0]!, item_code: "A", line_code: "L1" }], dimensions: false }
+        yield* cache.invalidateDates("live", [MARCH[0]!], 400, touched)
+        // A request of `b` meanwhile joins its computation; one of `a` starts its own (the generation moved on).
+        const b2 = yield* Effect.fork(cache.get("b", ofItem("B"), c.compute))
+        const a2 = yield* Effect.fork(cache.get("a", ofItem("A"), c.compute))
+        yield* settle
+        yield* TestClock.adjust("1 second")
+        yield* Effect.forEach([a, b, b2, a2], Fiber.join)
+        expect(c.runs()).toBe(3)
+        expect(cache.peek("b")?.validAsOf).toBeUndefined()
+      }).pipe(Effect.provide(bounded))
+  )
+
   it.effect("invalidateFile still drops every answer of the file, invalidated or not, and what is computing", () =>
     Effect.gen(function* () {
       const cache = yield* ResponseCache

@@ -7,6 +7,7 @@ import type { EntryMeta } from "../../src/cache/CacheEntry.js"
 import { CacheInvalidationLive } from "../../src/cache/CacheInvalidation.js"
 import { ResponseCache } from "../../src/cache/ResponseCache.js"
 import { ChangeFeed } from "../../src/changes/ChangeFeed.js"
+import type { Touched } from "../../src/changes/Touched.js"
 import { ChangeDetector } from "../../src/backends/sqlite/changes/ChangeDetector.js"
 import { detectorSettings } from "./DetectorKit.js"
 import { DbTargets } from "../../src/config/DbTargets.js"
@@ -31,16 +32,19 @@ const POLL_MS = 50
 type Call = readonly [DbFile, "file"] | readonly [DbFile, ReadonlyArray<string>]
 
 /** The real cache following the change feed, with every invalidation the feed brings recorded in `calls`. */
-const recordingCache = (calls: Array<Call>) =>
+const recordingCache = (calls: Array<Call>, touchedLog: Array<Touched | undefined>) =>
   Layer.effect(
     ResponseCache,
     Effect.map(ResponseCache, (cache) =>
       ResponseCache.make({
         ...cache,
-        invalidateDates: (file, dates, unchangedUntil) =>
+        invalidateDates: (file, dates, unchangedUntil, touched) =>
           Effect.zipRight(
-            Effect.sync(() => calls.push([file, [...dates].sort()])),
-            cache.invalidateDates(file, dates, unchangedUntil)
+            Effect.sync(() => {
+              calls.push([file, [...dates].sort()])
+              touchedLog.push(touched)
+            }),
+            cache.invalidateDates(file, dates, unchangedUntil, touched)
           ),
         invalidateFile: (file, settle) =>
           Effect.zipRight(
@@ -51,10 +55,14 @@ const recordingCache = (calls: Array<Call>) =>
     )
   ).pipe(Layer.provide(ResponseCache.DefaultWithoutDependencies), Layer.provide(testCacheConfig({ capacity: 100 })))
 
-const detector = (files: { live: string; archive: string }, calls: Array<Call>) =>
+const detector = (
+  files: { live: string; archive: string },
+  calls: Array<Call>,
+  touchedLog: Array<Touched | undefined> = []
+) =>
   ChangeDetector.Default.pipe(
     Layer.provide(CacheInvalidationLive.pipe(Layer.provideMerge(ChangeFeed.Default))),
-    Layer.provideMerge(recordingCache(calls)),
+    Layer.provideMerge(recordingCache(calls, touchedLog)),
     Layer.provide(DbTargets.Default),
     Layer.provide(detectorSettings(files, { CHANGE_POLL_MS: String(POLL_MS), POOL_FILE_CHECK_MS: "0" }))
   )
@@ -191,6 +199,55 @@ describe("ChangeDetector on real files", () => {
       expect(yield* cachedKeys).toEqual(["dec", "cross"])
     }).pipe(Effect.provide(detector(files, calls)))
   })
+
+  it.effect(
+    "a commit's records come with their items and lines: answers filtered to others stay; /items and /lines only " +
+      "when a code/name pair or a line code appears or goes",
+    () => {
+      const files = freshFiles()
+      const calls: Array<Call> = []
+      const touchedLog: Array<Touched | undefined> = []
+      const mar = win("2026-03-01", "2026-03-31")
+      const scoped: Record<string, EntryMeta> = {
+        probe: { window: mar, files: ["live"], scope: { _tag: "Records", item_code: "ITM-900", line_code: undefined } },
+        other: { window: mar, files: ["live"], scope: { _tag: "Records", item_code: "ITM-901", line_code: undefined } },
+        line: { window: mar, files: ["live"], scope: { _tag: "Records", item_code: undefined, line_code: "L01" } },
+        items: { window: undefined, files: ["live", "archive"], scope: { _tag: "Dimensions" } }
+      }
+      /** The scoped answers under keys of `round`, and which of them are still fresh. */
+      const fill = (round: number) =>
+        Effect.flatMap(ResponseCache, (cache) =>
+          Effect.forEach(
+            Object.entries(scoped),
+            ([key, meta]) =>
+              cache.get(`${key}${round}`, meta, Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })),
+            { discard: true }
+          )
+        )
+      const fresh = (round: number) =>
+        Effect.map(ResponseCache, (cache) =>
+          Object.keys(scoped).filter((k) => cache.peek(`${k}${round}`)?.validAsOf === undefined)
+        )
+      return Effect.gen(function* () {
+        yield* fill(1)
+        withDb(files.live, (db) => insertRecords(db, [record("2026-03-10")])) // a new item: the dimension changes
+        yield* onePoll
+        expect(touchedLog).toEqual([
+          { records: [{ date: "2026-03-10", item_code: "ITM-900", line_code: "L01" }], dimensions: true }
+        ])
+        expect(yield* fresh(1)).toEqual(["other"])
+
+        yield* fill(2)
+        withDb(files.live, (db) => insertRecords(db, [{ ...record("2026-03-11"), line_code: "L02" }]))
+        yield* onePoll
+        expect(touchedLog[1]).toEqual({
+          records: [{ date: "2026-03-11", item_code: "ITM-900", line_code: "L02" }],
+          dimensions: false
+        })
+        expect(yield* fresh(2)).toEqual(["other", "line", "items"])
+      }).pipe(Effect.provide(detector(files, calls, touchedLog)))
+    }
+  )
 
   it.effect("a commit to the archive invalidates the archive's answers holding the date only", () => {
     const files = freshFiles()

@@ -41,22 +41,39 @@ const DIR = fileURLToPath(new URL(".", import.meta.url))
 
 export type ShapeKind = "records" | "daily" | "monthly" | "by_line" | "by_item"
 
-/** An endpoint over `from..LAST`; python counts it from production_records (actor.py). */
+/** An endpoint over `from..LAST`, filtered to an item and a line if given; python counts it (actor.py). */
 export interface Shape {
   readonly name: string
   readonly kind: ShapeKind
   readonly from: string
   readonly to: string
   readonly lot_prefix?: string
+  readonly item_code?: string
+  readonly line_code?: string
 }
 
-/** The run's records by lot prefix, the writes' day, the lines and items of its month, the live file's months. */
+/**
+ * The run's records by lot prefix, the writes' day, the lines and items of its month, the live file's months; and
+ * the same filtered to one of the items and lines the writes touch (and move records between), whose answers
+ * commits to other items and lines leave cached.
+ */
 export const shapesOf = (prefix: string): ReadonlyArray<Shape> => [
   { name: "records", kind: "records", from: DAY, to: LAST, lot_prefix: prefix },
   { name: "daily", kind: "daily", from: DAY, to: LAST },
   { name: "by_line", kind: "by_line", from: "2026-03-01", to: LAST },
   { name: "by_item", kind: "by_item", from: "2026-03-01", to: LAST },
-  { name: "monthly", kind: "monthly", from: CUTOVER, to: LAST }
+  { name: "monthly", kind: "monthly", from: CUTOVER, to: LAST },
+  { name: "records_item", kind: "records", from: DAY, to: LAST, lot_prefix: prefix, item_code: itemCode(2) },
+  { name: "daily_item", kind: "daily", from: DAY, to: LAST, item_code: itemCode(1) },
+  { name: "by_item_line", kind: "by_item", from: "2026-03-01", to: LAST, line_code: lineCode(2) },
+  {
+    name: "monthly_item_line",
+    kind: "monthly",
+    from: CUTOVER,
+    to: LAST,
+    item_code: itemCode(3),
+    line_code: lineCode(0)
+  }
 ]
 
 const PATHS: Record<ShapeKind, string> = {
@@ -74,7 +91,11 @@ const PATHS: Record<ShapeKind, string> = {
 const urlOf = (shape: Shape, repeat: boolean): string => {
   const later = new Date(Date.parse(`${DAY}T00:00:00Z`) + (1 + Math.floor(Math.random() * LATER_DAYS)) * 86_400_000)
   const to = repeat ? DAY : later.toISOString().slice(0, 10)
-  const base = `${PATHS[shape.kind]}?from=${shape.from}&to=${to}`
+  const filters = (["item_code", "line_code"] as const)
+    .filter((f) => shape[f] !== undefined)
+    .map((f) => `&${f}=${encodeURIComponent(shape[f]!)}`)
+    .join("")
+  const base = `${PATHS[shape.kind]}?from=${shape.from}&to=${to}${filters}`
   if (shape.kind !== "records") return base
   const limit = repeat ? 1000 : 500 + Math.floor(Math.random() * 501)
   return `${base}&lot_prefix=${encodeURIComponent(shape.lot_prefix ?? "")}&limit=${limit}`

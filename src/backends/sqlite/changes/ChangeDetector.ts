@@ -78,7 +78,7 @@ export class ChangeDetector extends Effect.Service<ChangeDetector>()("ChangeDete
         case "None":
           return Effect.void
         case "Dates":
-          return feed.publish(DataChange.Dates({ file, dates: change.dates, unchangedUntil }))
+          return feed.publish(DataChange.Dates({ file, dates: change.dates, unchangedUntil, touched: change.touched }))
         case "File":
           return Effect.zipRight(
             Effect.logInfo(`${file} file: ${change.reason}; every cached answer of it is dropped`),

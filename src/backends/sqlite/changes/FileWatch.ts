@@ -4,6 +4,7 @@ import type { DbTarget } from "../../../config/DbTargets.js"
 import { type DbConnection, isUnreadable, type Unreadable } from "../db/DbConnection.js"
 import type { DbConnections } from "../db/DbConnections.js"
 import { isMigrated } from "../migration/MigrationState.js"
+import type { Touched, TouchedRecord } from "../../../changes/Touched.js"
 
 /** One file as the change detector last saw it (for `/health` and metrics). */
 export interface FileWatchState {
@@ -21,10 +22,13 @@ export interface FileDetails {
   readonly maxDate: string | null
 }
 
-/** What one poll found: nothing, commits touching these dates, or another file (every answer of it is stale). */
+/**
+ * What one poll found: nothing, commits touching these dates (with their items and lines, when the file logs
+ * them), or another file (every answer of it is stale).
+ */
 export type FileChange =
   | { readonly _tag: "None" }
-  | { readonly _tag: "Dates"; readonly dates: ReadonlyArray<string> }
+  | { readonly _tag: "Dates"; readonly dates: ReadonlyArray<string>; readonly touched: Touched | undefined }
   | { readonly _tag: "File"; readonly reason: string }
 
 interface ChangeRow {
@@ -32,10 +36,15 @@ interface ChangeRow {
   readonly seq: number
 }
 
+/** More touched records than this in one poll (a bulk load) are not listed: every answer of their dates is stale. */
+const MAX_TOUCHED = 10_000
+
 /** The open connection's statements; prepared again whenever the connection is (re)opened. */
 interface Reader {
   readonly db: Database.Database
   changeLog: ReturnType<typeof changeLogOf>
+  /** Found when the connection opened: every commit since has its items and lines logged (schema v14). */
+  readonly scopeLog: ReturnType<typeof scopeLogOf>
   dataVersion: number
 }
 
@@ -46,19 +55,35 @@ interface Seen {
   /** `size:mtime` at the last good poll: a file back after a fault with another stamp may hold other data. */
   stamp: string
   seq: number
+  /** The dimensions' versions at `seq` (`dimension_versions`), when the file has them. */
+  dimensions: string | undefined
 }
 
 const NONE: FileChange = { _tag: "None" }
 
-const CHANGE_LOG_SQL = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'change_log'"
+const hasTable = (db: Database.Database, name: string) =>
+  db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) !== undefined
 
 /** The change-log reader of `db`, if the file has a change log (a migrated file). */
 const changeLogOf = (db: Database.Database) =>
-  db.prepare(CHANGE_LOG_SQL).get() === undefined
+  !hasTable(db, "change_log")
     ? undefined
     : {
         since: db.prepare<[number], ChangeRow>("SELECT production_date, seq FROM change_log WHERE seq > ?"),
         maxSeq: db.prepare<[], number>("SELECT coalesce(max(seq), 0) FROM change_log").pluck()
+      }
+
+/** The reader of the items and lines the change log's commits touched, if the file logs them (schema v14). */
+const scopeLogOf = (db: Database.Database) =>
+  !hasTable(db, "change_scope") || !hasTable(db, "dimension_versions")
+    ? undefined
+    : {
+        since: db.prepare<[number], TouchedRecord>(
+          `SELECT production_date AS date, item_code, line_code FROM change_scope WHERE seq > ? LIMIT ${MAX_TOUCHED + 1}`
+        ),
+        dimensions: db
+          .prepare<[], string>("SELECT group_concat(dimension || ':' || version, ' ') FROM dimension_versions")
+          .pluck()
       }
 
 /** Whether `db` holds a usable `production_records`; why not, in words, otherwise. */
@@ -186,12 +211,16 @@ export class FileWatch {
     const reader: Reader = {
       db,
       changeLog: changeLogOf(db),
+      scopeLog: scopeLogOf(db),
       dataVersion: db.pragma("data_version", { simple: true }) as number
     }
-    const seq = reader.changeLog?.maxSeq.get() ?? 0
+    const [seq, dimensions] = db.transaction((): [number, string | undefined] => [
+      reader.changeLog?.maxSeq.get() ?? 0,
+      reader.scopeLog?.dimensions.get() ?? undefined
+    ])()
     this.#reader = reader
     const seen = this.#seen
-    this.#seen = { identity, stamp, seq }
+    this.#seen = { identity, stamp, seq, dimensions }
     if (seen === undefined) return this.#polled ? { _tag: "File", reason: "the file appeared" } : NONE
     if (seen.identity !== identity) return { _tag: "File", reason: "the file was replaced" }
     const same = seen.stamp === stamp && seen.seq === seq
@@ -211,14 +240,29 @@ export class FileWatch {
       seen.seq = reader.changeLog?.maxSeq.get() ?? 0
       return { _tag: "File", reason: "a commit to a file without a change log" }
     }
-    const rows = log.since.all(seen.seq)
-    const maxSeq = log.maxSeq.get() ?? 0
+    // One read transaction: the dates and their scopes as of the same commit.
+    const { rows, maxSeq, touched } = reader.db.transaction(() => ({
+      rows: log.since.all(seen.seq),
+      maxSeq: log.maxSeq.get() ?? 0,
+      touched: this.#touched(reader, seen)
+    }))()
     if (rows.length === 0 && maxSeq < seen.seq) {
       // The log went back: other contents were written over the file in place.
       seen.seq = maxSeq
       return { _tag: "File", reason: "the file was overwritten in place" }
     }
     for (const row of rows) seen.seq = Math.max(seen.seq, row.seq)
-    return rows.length === 0 ? NONE : { _tag: "Dates", dates: rows.map((r) => r.production_date) }
+    return rows.length === 0 ? NONE : { _tag: "Dates", dates: rows.map((r) => r.production_date), touched }
+  }
+
+  /** The records touched after `seen.seq` and whether a dimension changed; undefined when unknown or too many. */
+  #touched(reader: Reader, seen: Seen): Touched | undefined {
+    const log = reader.scopeLog
+    if (log === undefined) return undefined
+    const records = log.since.all(seen.seq)
+    const dimensions = log.dimensions.get() ?? undefined
+    const changed = dimensions !== seen.dimensions
+    seen.dimensions = dimensions
+    return records.length > MAX_TOUCHED ? undefined : { records, dimensions: changed }
   }
 }
