@@ -3,6 +3,7 @@
  * `npm run bench`. Each round starts a service on a fresh copy of the live file and prints its runs.
  *
  *   node --import tsx scripts/bench-under-writes.ts [--rounds N] [--repeats N] [--duration S] [--poll-ms MS]
+ *     [--loader-spread N]
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -26,6 +27,9 @@ the freshness lag of the round.
   --repeats N    load runs per round [2]
   --duration S   seconds of each load run [20]
   --poll-ms MS   the service's CHANGE_POLL_MS [${CHANGE_POLL_MS}]; a large value shows the load without invalidations
+  --loader-spread N
+                 the loader's commits cycle through N of the data's items and, beside them, its lines [1: one
+                 item on one line, as npm run bench]; more touches more of the answers filtered to an item or line
   --cpu-prof DIR the service writes V8 CPU profiles of its threads into DIR (node --cpu-prof) when it stops
   --data-dir DIR the benchmark data [.bench/data]; with --rows-per-day N [3000], its scale (npm run bench's options)`
 
@@ -64,7 +68,8 @@ const main = async () => {
             connections: 100,
             durationS,
             repeats,
-            pollMs
+            pollMs,
+            loaderSpread: option("--loader-spread", 1)
           })
         } finally {
           client.close()

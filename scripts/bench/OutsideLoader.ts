@@ -16,8 +16,12 @@ export interface LoaderSettings {
   readonly date: string
   readonly lotPrefix: string
   readonly intervalMs: number
-  readonly item: { readonly code: string; readonly name: string }
-  readonly line: string
+  /** Each commit's item and line, taken in turn. */
+  readonly targets: ReadonlyArray<{
+    readonly item_code: string
+    readonly item_name: string
+    readonly line_code: string
+  }>
 }
 
 export interface OutsideLoader {
@@ -42,9 +46,7 @@ export const startOutsideLoader = async (settings: LoaderSettings): Promise<Outs
       settings.date,
       settings.lotPrefix,
       String(settings.intervalMs),
-      settings.item.code,
-      settings.item.name,
-      settings.line
+      JSON.stringify(settings.targets)
     ],
     { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] }
   )

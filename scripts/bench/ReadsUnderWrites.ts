@@ -40,6 +40,8 @@ export interface ReadsUnderWritesResult {
   readonly today: IsoDate
   readonly pollMs: number
   readonly loaderIntervalMs: number
+  /** The items and lines the loader's commits write, in turn. */
+  readonly loaderTargets: ReadonlyArray<{ readonly item_code: string; readonly line_code: string }>
   readonly probeIntervalMs: number
   readonly probePath: string
   readonly distinct: number
@@ -57,6 +59,20 @@ export const coversDay = (url: string, day: IsoDate): boolean => {
   const from = params.get("from")
   const to = params.get("to")
   return from === null || to === null ? true : from <= day && day <= to
+}
+
+/**
+ * The items and lines the loader writes, one per commit in turn: `spread` items spaced out over the data's list,
+ * the lines taken in turn beside them. With 1, every commit is of the first item on the first line.
+ */
+const loaderTargets = (profile: DataProfile, spread: number) => {
+  const { items, lines } = profile
+  if (items.length === 0 || lines.length === 0) throw new Error("the data has no item or no line")
+  const count = Math.max(1, Math.min(spread, items.length))
+  return Array.from({ length: count }, (_, k) => {
+    const item = items[Math.floor((k * items.length) / count)]!
+    return { item_code: item.code, item_name: item.name, line_code: lines[k % lines.length]! }
+  })
 }
 
 const todayUtc = (): IsoDate => new Date().toISOString().slice(0, 10) as IsoDate
@@ -83,6 +99,8 @@ export const measureReadsUnderWrites = async (
     readonly durationS: number
     readonly repeats: number
     readonly pollMs: number
+    /** How many of the data's items (and, in turn, lines) the loader's commits cycle through [1]. */
+    readonly loaderSpread?: number
   }
 ): Promise<ReadsUnderWritesResult> => {
   const today = todayUtc()
@@ -94,9 +112,7 @@ export const measureReadsUnderWrites = async (
   const probe = new FreshnessProbe(base, probePath, lotPrefix, PROBE_INTERVAL_MS)
   await probe.start()
   try {
-    const item = profile.items[0]
-    const line = profile.lines[0]
-    if (item === undefined || line === undefined) throw new Error("the data has no item or no line")
+    const targets = loaderTargets(profile, settings.loaderSpread ?? 1)
     progress(
       `reads under writes: outside loader on ${liveFile}, a record dated ${today} every ${LOADER_INTERVAL_MS} ms`
     )
@@ -105,8 +121,7 @@ export const measureReadsUnderWrites = async (
       date: today,
       lotPrefix,
       intervalMs: LOADER_INTERVAL_MS,
-      item,
-      line
+      targets
     })
     let stopped: { readonly commits: number; readonly failures: number } | undefined
     try {
@@ -151,6 +166,7 @@ export const measureReadsUnderWrites = async (
         today,
         pollMs: settings.pollMs,
         loaderIntervalMs: LOADER_INTERVAL_MS,
+        loaderTargets: targets.map(({ item_code, line_code }) => ({ item_code, line_code })),
         probeIntervalMs: PROBE_INTERVAL_MS,
         probePath,
         distinct: urls.length,

@@ -9,6 +9,12 @@ const TODAY_COLUMNS: ReadonlyArray<RunColumn<UnderWritesRun>> = [
   { head: "answers covering today ", value: (x) => sum(Object.values(x.watched)), format: int }
 ]
 
+/** What the loader writes: the cache invalidates by date, item and line, so its items and lines matter. */
+const loaderTargetsText = (targets: ReadonlyArray<{ readonly item_code: string; readonly line_code: string }>) =>
+  targets.length === 1
+    ? `each of item \`${targets[0]!.item_code}\` on line \`${targets[0]!.line_code}\``
+    : `cycling through ${targets.length} items and, beside them, the lines`
+
 export const underWritesSection = (r: BenchResults): string => {
   const w = r.readsUnderWrites
   const f = w.freshness
@@ -22,7 +28,8 @@ export const underWritesSection = (r: BenchResults): string => {
       `warm-up), its windows anchored at today (${w.today}, UTC) instead of the data's last date, as dashboards ` +
       `ask: ${w.coveringToday} of its URLs cover today (their window contains it, or they have none: \`/items\`). ` +
       `Meanwhile a loader in a process of its own (\`scripts/bench/outside-loader.ts\`, better-sqlite3) commits ` +
-      `a record dated today every ${w.loaderIntervalMs} ms into a copy of the live file, each through a ` +
+      `a record dated today every ${w.loaderIntervalMs} ms (${loaderTargetsText(w.loaderTargets)}) into a copy of ` +
+      "the live file, each through a " +
       "connection of its own (open, `INSERT` of the seven data columns, commit, close), as scripts and ETL tools " +
       `write; the service polls for changes every ${w.pollMs} ms (\`CHANGE_POLL_MS\`). Hit rate: as in §3, from ` +
       "`/metrics/cache`, the probe's own lookups left out; for the answers covering today, from their `X-Cache` " +

@@ -1,8 +1,9 @@
 /**
  * The outside loader of the benchmark's reads-under-writes comparison, in a process of its own (POSIX locks are
  * per process: only a separate process writes as the plant's loaders do). Every `interval ms` it opens a
- * connection to `file`, inserts one record of the seven data columns dated `date` (lot `<prefix><n>`), which
- * commits, and closes the connection: the way most scripts and ETL tools write. Nothing but better-sqlite3's
+ * connection to `file`, inserts one record of the seven data columns dated `date` (lot `<prefix><n>`; its item and
+ * line the next of `targets`, in turn), which commits, and closes the connection: the way most scripts and ETL
+ * tools write. Nothing but better-sqlite3's
  * defaults (5 s busy timeout, the file's own journal mode). A slot missed while a commit took longer is skipped.
  *
  * Prints `commit <lot> <epoch ms>` after each commit, the time taken when the INSERT returned, as
@@ -10,25 +11,29 @@
  * machine); `failed <message>` for a commit that failed; on SIGTERM, between commits, `done <commits> <failures>`,
  * and exits 0.
  *
- *   node --import tsx scripts/bench/outside-loader.ts <file> <date> <lot prefix> <interval ms> <item code> <item name> <line code>
+ *   node --import tsx scripts/bench/outside-loader.ts <file> <date> <lot prefix> <interval ms> <targets>
+ * <targets>: JSON, a list of {"item_code", "item_name", "line_code"}.
  */
 import Database from "better-sqlite3"
 
+interface Target {
+  readonly item_code: string
+  readonly item_name: string
+  readonly line_code: string
+}
+
 const args = process.argv.slice(2)
-if (args.length !== 7 || !(Number(args[3]) > 0)) {
-  console.error("usage: outside-loader.ts <file> <date> <lot prefix> <interval ms> <item code> <item name> <line code>")
+if (args.length !== 5 || !(Number(args[3]) > 0)) {
+  console.error("usage: outside-loader.ts <file> <date> <lot prefix> <interval ms> <targets JSON>")
   process.exit(2)
 }
-const [file, date, prefix, interval, itemCode, itemName, lineCode] = args as [
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string
-]
+const [file, date, prefix, interval, targetsJson] = args as [string, string, string, string, string]
 const intervalMs = Number(interval)
+const targets = JSON.parse(targetsJson) as ReadonlyArray<Target>
+if (targets.length === 0) {
+  console.error("outside-loader.ts: no targets")
+  process.exit(2)
+}
 
 const INSERT = `INSERT INTO production_records
   (production_date, item_code, item_name, lot_number, line_code, good_quantity, defect_quantity)
@@ -44,7 +49,16 @@ const commitOne = () => {
   let db: Database.Database | undefined
   try {
     db = new Database(file, { fileMustExist: true })
-    db.prepare(INSERT).run(date, itemCode, itemName, lot, lineCode, 50 + (commits % 50), commits % 3)
+    const target = targets[commits % targets.length]!
+    db.prepare(INSERT).run(
+      date,
+      target.item_code,
+      target.item_name,
+      lot,
+      target.line_code,
+      50 + (commits % 50),
+      commits % 3
+    )
     const at = performance.timeOrigin + performance.now()
     db.close()
     commits++
