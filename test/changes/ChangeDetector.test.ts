@@ -249,6 +249,48 @@ describe("ChangeDetector on real files", () => {
     }
   )
 
+  it.effect("by date alone when a poll finds more than 10,000 touched (date, item, line) keys: a bulk load", () => {
+    const files = freshFiles()
+    const calls: Array<Call> = []
+    const touchedLog: Array<Touched | undefined> = []
+    return Effect.gen(function* () {
+      withDb(files.live, (db) =>
+        insertRecords(
+          db,
+          Array.from({ length: 10_001 }, (_, i) => ({
+            ...record("2026-03-12"),
+            item_code: `BULK-${i}`,
+            lot_number: `BULK${i}`
+          }))
+        )
+      )
+      yield* onePoll
+      expect(calls).toEqual([["live", ["2026-03-12"]]])
+      expect(touchedLog).toEqual([undefined])
+    }).pipe(Effect.provide(detector(files, calls, touchedLog)))
+  })
+
+  it.effect("a file at v13 (no change_scope): its commits invalidate by date alone", () => {
+    const files = { ...freshFiles(), live: path.join(dir, `live-v13-${run++}.db`) }
+    const calls: Array<Call> = []
+    const touchedLog: Array<Touched | undefined> = []
+    return Effect.gen(function* () {
+      yield* Effect.promise(() => {
+        createRecordsFile(files.live, randomRecords(seededRng(7), 50, { from: "2026-01-01", to: "2026-03-31" }))
+        return Effect.runPromise(
+          silently(migrateFile({ file: "live", path: files.live, explicit: true }, { dryRun: false, upTo: 13 }))
+        )
+      })
+      const provided = Effect.gen(function* () {
+        withDb(files.live, (db) => insertRecords(db, [record("2026-03-10")]))
+        yield* onePoll
+        expect(calls).toEqual([["live", ["2026-03-10"]]])
+        expect(touchedLog).toEqual([undefined])
+      })
+      yield* provided.pipe(Effect.provide(detector(files, calls, touchedLog)))
+    })
+  })
+
   it.effect("a commit to the archive invalidates the archive's answers holding the date only", () => {
     const files = freshFiles()
     const calls: Array<Call> = []

@@ -36,7 +36,10 @@ interface ChangeRow {
   readonly seq: number
 }
 
-/** More touched records than this in one poll (a bulk load) are not listed: every answer of their dates is stale. */
+/**
+ * More touched (date, item, line) keys than this in one poll (a bulk load) are not listed: every answer of their
+ * dates is stale.
+ */
 const MAX_TOUCHED = 10_000
 
 /** The open connection's statements; prepared again whenever the connection is (re)opened. */
