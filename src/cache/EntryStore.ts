@@ -1,7 +1,7 @@
 import type { DbFile } from "../domain/DbFile.js"
 import type { IsoDate } from "../domain/IsoDate.js"
 import type { CacheEntry } from "./CacheEntry.js"
-import { type TouchedScopes, changeReaches } from "./AnswerScope.js"
+import type { TouchedScopes } from "./AnswerScope.js"
 import { RangeIndex } from "./RangeIndex.js"
 import { UrlIndex } from "./UrlIndex.js"
 
@@ -126,8 +126,8 @@ export class EntryStore {
     let n = 0
     for (const key of this.#indexes[file].matching(sortedDates)) {
       const entry = this.entries.get(key)!
-      if (entry.validAsOf !== undefined || !changeReaches(sortedDates, touched, entry.window, entry.meta.scope))
-        continue
+      // The index found the windows holding a touched date; `touched` narrows them to the scopes it reaches.
+      if (entry.validAsOf !== undefined || touched?.affects(entry.window, entry.meta.scope) === false) continue
       entry.validAsOf = Math.max(entry.startedAt, unchangedUntil)
       n++
     }
