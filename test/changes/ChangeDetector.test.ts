@@ -76,21 +76,28 @@ const ENTRIES: Record<string, EntryMeta> = {
   cross: { window: win("2025-12-15", "2026-01-15"), files: ["archive", "live"] }
 }
 
-/** Fills the cache with one entry per window above. */
-const fillCache = Effect.gen(function* () {
-  const cache = yield* ResponseCache
-  yield* Effect.forEach(
-    Object.entries(ENTRIES),
-    ([key, meta]) => cache.get(key, meta, Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })),
-    {
-      discard: true
-    }
+/** Fills the cache with one entry per meta of `entries`, each under its name followed by `suffix`. */
+const fillWith = (entries: Record<string, EntryMeta>, suffix = "") =>
+  Effect.flatMap(ResponseCache, (cache) =>
+    Effect.forEach(
+      Object.entries(entries),
+      ([key, meta]) => cache.get(`${key}${suffix}`, meta, Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })),
+      { discard: true }
+    )
   )
-})
+/** The names of `entries` whose answer (under the name followed by `suffix`) is cached and not invalidated. */
+const cachedKeysOf = (entries: Record<string, EntryMeta>, suffix = "") =>
+  Effect.map(ResponseCache, (cache) =>
+    Object.keys(entries).filter((k) => {
+      const entry = cache.peek(`${k}${suffix}`)
+      return entry !== undefined && entry.validAsOf === undefined
+    })
+  )
+
+/** Fills the cache with one entry per window above. */
+const fillCache = fillWith(ENTRIES)
 /** The keys whose answer is cached and not invalidated. */
-const cachedKeys = Effect.map(ResponseCache, (cache) =>
-  Object.keys(ENTRIES).filter((k) => cache.peek(k) !== undefined && cache.peek(k)!.validAsOf === undefined)
-)
+const cachedKeys = cachedKeysOf(ENTRIES)
 
 /** One poll interval on the TestClock (the poll is synchronous, so it has run when this returns). */
 const onePoll = Effect.zipRight(
@@ -214,37 +221,23 @@ describe("ChangeDetector on real files", () => {
         line: { window: mar, files: ["live"], scope: { _tag: "Records", item_code: undefined, line_code: "L01" } },
         items: { window: undefined, files: ["live", "archive"], scope: { _tag: "Dimensions" } }
       }
-      /** The scoped answers under keys of `round`, and which of them are still fresh. */
-      const fill = (round: number) =>
-        Effect.flatMap(ResponseCache, (cache) =>
-          Effect.forEach(
-            Object.entries(scoped),
-            ([key, meta]) =>
-              cache.get(`${key}${round}`, meta, Effect.succeed({ body: Buffer.from(key), dbMs: 0, rows: 0 })),
-            { discard: true }
-          )
-        )
-      const fresh = (round: number) =>
-        Effect.map(ResponseCache, (cache) =>
-          Object.keys(scoped).filter((k) => cache.peek(`${k}${round}`)?.validAsOf === undefined)
-        )
       return Effect.gen(function* () {
-        yield* fill(1)
+        yield* fillWith(scoped, "1")
         withDb(files.live, (db) => insertRecords(db, [record("2026-03-10")])) // a new item: the dimension changes
         yield* onePoll
         expect(touchedLog).toEqual([
           { records: [{ date: "2026-03-10", item_code: "ITM-900", line_code: "L01" }], dimensions: true }
         ])
-        expect(yield* fresh(1)).toEqual(["other"])
+        expect(yield* cachedKeysOf(scoped, "1")).toEqual(["other"])
 
-        yield* fill(2)
+        yield* fillWith(scoped, "2")
         withDb(files.live, (db) => insertRecords(db, [{ ...record("2026-03-11"), line_code: "L02" }]))
         yield* onePoll
         expect(touchedLog[1]).toEqual({
           records: [{ date: "2026-03-11", item_code: "ITM-900", line_code: "L02" }],
           dimensions: false
         })
-        expect(yield* fresh(2)).toEqual(["other", "line", "items"])
+        expect(yield* cachedKeysOf(scoped, "2")).toEqual(["other", "line", "items"])
       }).pipe(Effect.provide(detector(files, calls, touchedLog)))
     }
   )
