@@ -39,9 +39,12 @@ const touchedArbitrary = fc.array(
 )
 
 /** The plain rule: the entry read the file and its window (undefined = every date) holds a touched date. */
+/** Whether `window` (undefined = every date) holds `date`, compared as text. */
+const holds = (window: DateWindow | undefined, date: string) =>
+  window === undefined || (window.from <= date && date <= window.to)
+
 const naive = (meta: EntryMeta, file: DbFile, dates: ReadonlyArray<string>) =>
-  meta.files.includes(file) &&
-  dates.some((d) => meta.window === undefined || (meta.window.from <= d && d <= meta.window.to))
+  meta.files.includes(file) && dates.some((d) => holds(meta.window, d))
 
 const ITEMS = ["A", "B", "C"] as const
 const LINES = ["L1", "L2"] as const
@@ -61,8 +64,7 @@ const scopeArbitrary: fc.Arbitrary<AnswerScope> = fc.oneof(
  */
 const naiveScoped = (meta: EntryMeta, file: DbFile, records: ReadonlyArray<TouchedRecord>, dimensions: boolean) => {
   if (!meta.files.includes(file)) return false
-  const inWindow = (r: TouchedRecord) =>
-    meta.window === undefined || (meta.window.from <= r.date && r.date <= meta.window.to)
+  const inWindow = (r: TouchedRecord) => holds(meta.window, r.date)
   if (meta.scope?._tag === "Dimensions") return dimensions && records.some(inWindow)
   const { item_code, line_code } = meta.scope ?? {}
   return records.some(
