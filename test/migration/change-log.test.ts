@@ -90,10 +90,11 @@ const scopesSince = (db: Database.Database, seq: number) =>
 
 const versions = (db: Database.Database) =>
   Object.fromEntries(
-    (db.prepare(`SELECT dimension, version FROM dimension_versions`).raw().all() as Array<[string, number]>).map(
-      ([dimension, version]) => [dimension, version]
-    )
-  ) as { items: number; lines: number }
+    db.prepare(`SELECT dimension, version FROM dimension_versions`).raw().all() as Array<[string, number]>
+  ) as {
+    items: number
+    lines: number
+  }
 
 const pairs = (db: Database.Database) =>
   db.prepare(`SELECT DISTINCT item_code || '|' || item_name FROM production_records ORDER BY 1`).pluck().all()
